@@ -1,0 +1,39 @@
+# onefold: `make demo` runs it, `make test` checks it. Everything installs into .venv.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+DEMO_DIR ?= demo-data
+DEMO_CUSTOMERS ?= 20000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test test-fast bench lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v uv >/dev/null 2>&1 || $(PY) -m pip install -q uv==0.13.8
+	@test -x $(BIN)/python || uv venv -q $(VENV) --python $(PY)
+	uv pip install -q --python $(BIN)/python -r requirements.lock
+	uv pip install -q --python $(BIN)/python --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+demo: install
+	ONEFOLD_HOME=$(DEMO_DIR)/workspace DEMO_DIR=$(DEMO_DIR) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) \
+		HOST=$(HOST) PORT=$(PORT) $(BIN)/python examples/demo.py
+
+test: install
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

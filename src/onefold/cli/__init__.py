@@ -1,0 +1,57 @@
+"""The `onefold` command: thin Typer commands over the library.
+
+Errors: a Terminal error prints one line and exits 1; a Transient one exits 75 (EX_TEMPFAIL) so
+scripts can retry. Tracebacks only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from onefold.cli import backoffice, collect, core, identity, value
+from onefold.cli._common import err
+from onefold.errors import OnefoldError, Transient
+
+app = typer.Typer(
+    name="onefold",
+    help="onefold: an open-source Customer Data Platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for module in (core, collect, backoffice, identity, value):
+    module.register(app)
+
+EX_TEMPFAIL = 75
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:
+        args.remove("--debug")
+        logging.basicConfig(level=logging.DEBUG)
+    try:
+        app(args=args, prog_name="onefold", standalone_mode=False)
+    except OnefoldError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc.message}", markup=False)
+        sys.exit(EX_TEMPFAIL if isinstance(exc, Transient) else 1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(0)

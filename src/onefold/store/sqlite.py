@@ -1,0 +1,48 @@
+"""SQLite connections for operational state (keys, dedup, quarantine, identity graph, outboxes).
+
+WAL mode lets the server and CLI commands (e.g. `keys create`) use the same file at once; writers
+wait up to ``busy_timeout`` for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: Path, *, synchronous: str = "FULL", check_same_thread: bool = True) -> sqlite3.Connection:
+    """Open a connection tuned for onefold: WAL, foreign keys, row factory by name.
+
+    ``synchronous=FULL`` makes each commit durable; hot paths whose durability comes from another
+    log (e.g. the event index rebuilt from the event log) may pass ``NORMAL``.
+    """
+    if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+    conn = sqlite3.connect(
+        path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=check_same_thread
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")  # validated literal above, not user text
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+
+    IMMEDIATE takes the write lock up front so two writers never deadlock upgrading read locks.
+    """
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
