@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from onefold.cli import backoffice, collect, core, identity, value
+from onefold.cli import backoffice, collect, core, demo, identity, value
 from onefold.cli._common import err
 from onefold.errors import OnefoldError, Transient
 
@@ -23,7 +23,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (core, collect, backoffice, identity, value):
+for module in (core, collect, backoffice, demo, identity, value):
     module.register(app)
 
 EX_TEMPFAIL = 75

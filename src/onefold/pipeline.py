@@ -1,0 +1,29 @@
+"""`onefold build`: the ordered batch pipeline, staging → identity → value.
+
+Each area exposes one build step (a function of `BuildContext`); this module only orders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from onefold.config import Settings
+from onefold.store.build import BuildStep, run_build
+from onefold.store.workspace import WorkspacePaths, open_state
+
+
+def build_steps() -> list[tuple[str, BuildStep]]:
+    """The steps in dependency order. Areas add theirs here when they have one."""
+    steps: list[tuple[str, BuildStep]] = []
+    return steps
+
+
+def build(
+    paths: WorkspacePaths, settings: Settings, *, progress: Callable[[str, str, float], None] | None = None
+) -> Path:
+    state = open_state(paths)
+    try:
+        return run_build(paths, settings, state, build_steps(), progress=progress)
+    finally:
+        state.close()

@@ -1,0 +1,117 @@
+"""Warehouse builds: a new DuckDB file per build, swapped in atomically.
+
+A build opens ``warehouse.duckdb.building`` read-write, attaches the landed back-office rows
+(``raw.duckdb``) as ``raw`` and the previous warehouse (if any) read-only as ``prev`` — identity uses
+it to keep profile ids stable — runs each step, then renames the file over ``warehouse.duckdb``.
+Readers holding the old file keep a consistent snapshot; new readers see the new build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from onefold.config import Settings
+from onefold.errors import Busy
+from onefold.store.workspace import WorkspacePaths
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+"""Called as progress(message, fraction_done_of_this_step in [0, 1])."""
+
+
+def duckdb_config() -> dict[str, str | bool | int]:
+    # Built-in extensions only: never download anything at run time.
+    return {"autoinstall_known_extensions": False, "autoload_known_extensions": True}
+
+
+def connect_duckdb(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file with onefold's settings; a lock held by another process becomes Busy."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise Busy(
+                f"{Path(path).name} is in use by another onefold process",
+                remedy="wait for the running import/build to finish",
+            ) from exc
+        raise
+
+
+@dataclass
+class BuildContext:
+    """What a build step gets. ``con`` is the new warehouse; ``raw`` and ``prev`` are attached schemas."""
+
+    paths: WorkspacePaths
+    settings: Settings
+    con: duckdb.DuckDBPyConnection
+    state: sqlite3.Connection
+    has_previous: bool
+    progress: Progress
+
+    def table_exists(self, name: str, schema: str = "main", catalog: str | None = None) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+            + (" AND table_catalog = ?" if catalog else ""),
+            [schema, name, catalog] if catalog else [schema, name],
+        ).fetchone()
+        return bool(row and row[0])
+
+
+BuildStep = Callable[[BuildContext], None]
+
+
+def run_build(
+    paths: WorkspacePaths,
+    settings: Settings,
+    state: sqlite3.Connection,
+    steps: list[tuple[str, BuildStep]],
+    *,
+    progress: Callable[[str, str, float], None] | None = None,
+) -> Path:
+    """Run ``steps`` into a fresh warehouse file and swap it in. Returns the warehouse path."""
+    target = paths.warehouse_db
+    building = target.with_name(target.name + ".building")
+    for leftover in (building, building.with_name(building.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = connect_duckdb(building)
+    try:
+        if paths.raw_db.exists():
+            con.execute(f"ATTACH '{_quote_path(paths.raw_db)}' AS raw (READ_ONLY)")
+        has_previous = target.exists()
+        if has_previous:
+            # Copy so the previous build stays readable for the server while we read from it.
+            snapshot = target.with_name(target.name + ".prev")
+            shutil.copyfile(target, snapshot)
+            con.execute(f"ATTACH '{_quote_path(snapshot)}' AS prev (READ_ONLY)")
+        for name, step in steps:
+            def report(message: str, fraction: float, _name: str = name) -> None:
+                if progress:
+                    progress(_name, message, fraction)
+
+            log.info("build step %s", name)
+            ctx = BuildContext(paths, settings, con, state, has_previous, report)
+            step(ctx)
+            report("done", 1.0)
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        building.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(building, target)
+    target.with_name(target.name + ".prev").unlink(missing_ok=True)
+    return target
+
+
+def _quote_path(path: Path) -> str:
+    # ATTACH takes no bound parameters; paths are ours (inside the workspace), single quotes doubled.
+    return str(path).replace("'", "''")
