@@ -1,0 +1,56 @@
+"""The onefold HTTP API: ``create_app(settings)`` builds one app instance; nothing at import time.
+
+One process, one worker: the event log has a single writer (see onefold.collect.events.writer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from onefold.api import errors
+from onefold.api.auth import KeyCache
+from onefold.api.deps import AppContext
+from onefold.api.routes import collect, events, ops, profiles, quarantine
+from onefold.collect.events import CollectMetrics, EventWriter
+from onefold.config import Settings
+from onefold.store.workspace import open_state, open_workspace
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable ids for generated clients: the route's declared operation id or its function name.
+    return route.operation_id or route.name
+
+
+def create_app(settings: Settings) -> FastAPI:
+    paths = open_workspace(settings.workspace)
+    open_state(paths).close()  # apply pending migrations before anything reads
+    metrics = CollectMetrics()
+    writer = EventWriter(paths, settings, metrics=metrics)
+    ctx = AppContext(paths, settings, writer, metrics, KeyCache(paths, ttl_seconds=settings.collect.key_cache_seconds))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        writer.start()
+        metrics.watch_queue(lambda: writer.depth)
+        try:
+            yield
+        finally:
+            writer.stop()
+            ctx.keys.close()
+
+    app = FastAPI(
+        title="onefold",
+        summary="Segment-compatible collection API and customer profiles.",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    for module in (collect, events, profiles, quarantine, ops):
+        app.include_router(module.router)
+    return app

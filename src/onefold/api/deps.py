@@ -1,0 +1,53 @@
+"""Typed dependencies shared by the routers."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from onefold.api.auth import KeyCache, basic_auth_user
+from onefold.collect.events import CollectMetrics, EventWriter
+from onefold.config import Settings
+from onefold.govern.keys import ApiKey
+from onefold.store.sqlite import connect
+from onefold.store.workspace import WorkspacePaths
+
+
+@dataclass
+class AppContext:
+    """Everything one app instance owns; built by create_app, never at import."""
+
+    paths: WorkspacePaths
+    settings: Settings
+    writer: EventWriter
+    metrics: CollectMetrics
+    keys: KeyCache
+    _local: threading.local = field(default_factory=threading.local)
+
+    def read_conn(self) -> sqlite3.Connection:
+        """A state.sqlite connection for the current worker thread (reads only; WAL lets them run
+        beside the writer)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.paths.state_db, synchronous="NORMAL")
+        return conn
+
+
+def get_context(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def require_reader(request: Request, ctx: ContextDep) -> ApiKey:
+    """Reads need a reader or admin key (HTTP Basic, key as username)."""
+    return ctx.keys.authorize(basic_auth_user(request.headers.get("authorization")), "read")
+
+
+ReaderDep = Annotated[ApiKey, Depends(require_reader)]

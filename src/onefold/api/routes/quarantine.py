@@ -1,0 +1,31 @@
+"""GET /v1/quarantine: input that parsed but failed validation, with the reason, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from onefold.api.deps import ContextDep, ReaderDep
+from onefold.errors import InputError, Location
+from onefold.store import quarantine
+
+router = APIRouter(tags=["quarantine"])
+
+
+@router.get("/v1/quarantine", operation_id="list_quarantine")
+def list_quarantine(
+    ctx: ContextDep,
+    _: ReaderDep,
+    source: str | None = None,
+    entity: str | None = None,
+    status: str = "open",
+    limit: int = 100,
+    before_id: int | None = None,
+) -> dict[str, Any]:
+    """Page with ``before_id`` = the smallest id of the previous page."""
+    if not 1 <= limit <= 1000:
+        raise InputError(f"limit must be between 1 and 1000, not {limit}", location=Location(field="limit"))
+    records = quarantine.list_records(ctx.read_conn(), source=source, entity=entity, status=status, limit=limit,
+                                      before_id=before_id)
+    return {"records": [r.as_dict() for r in records]}

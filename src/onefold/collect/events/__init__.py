@@ -1,0 +1,20 @@
+"""Event collection: decode Segment-compatible requests, write them durably, read them back."""
+
+from onefold.collect.events.decode import DecodedRequest, decode_batch, decode_single, read_body
+from onefold.collect.events.metrics import CollectMetrics
+from onefold.collect.events.read import list_events, profile_view
+from onefold.collect.events.writer import EventWriter, IngestResult, Job, WriterUnavailable
+
+__all__ = [
+    "CollectMetrics",
+    "DecodedRequest",
+    "EventWriter",
+    "IngestResult",
+    "Job",
+    "WriterUnavailable",
+    "decode_batch",
+    "decode_single",
+    "list_events",
+    "profile_view",
+    "read_body",
+]

@@ -1,0 +1,106 @@
+"""SQLite index of the event log (table ``collect_events``): dedup by messageId and read queries.
+
+The index is derived data: the fsynced log is the truth, and :func:`high_water` tells the server
+where re-indexing must resume after a crash. Callers own transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from onefold.schema.events import ValidEvent
+from onefold.store.eventlog import LogPosition
+
+_CHUNK = 900  # stay under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedEvent:
+    seq: int
+    message_id: str
+    type: str
+    event: str | None
+    user_id: str | None
+    anonymous_id: str | None
+    timestamp: str
+    received_at: str
+    position: LogPosition
+
+
+def high_water(conn: sqlite3.Connection) -> int:
+    """Highest indexed seq (0 when empty). Everything in the log above it needs indexing."""
+    row = conn.execute("SELECT max(seq) FROM collect_events").fetchone()
+    return int(row[0] or 0)
+
+
+def existing_message_ids(conn: sqlite3.Connection, message_ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(message_ids), _CHUNK):
+        chunk = message_ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            r[0] for r in conn.execute(f"SELECT message_id FROM collect_events WHERE message_id IN ({marks})", chunk)
+        )
+    return found
+
+
+def add(conn: sqlite3.Connection, rows: Iterable[tuple[int, ValidEvent, LogPosition]]) -> None:
+    conn.executemany(
+        "INSERT INTO collect_events(seq, message_id, type, event, user_id, anonymous_id, timestamp, received_at,"
+        " segment, offset, length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (seq, e.message_id, e.type, e.event, e.user_id, e.anonymous_id, e.timestamp, e.received_at,
+             p.segment, p.offset, p.length)
+            for seq, e, p in rows
+        ],
+    )
+
+
+def _from_row(row: sqlite3.Row) -> IndexedEvent:
+    return IndexedEvent(
+        row["seq"], row["message_id"], row["type"], row["event"], row["user_id"], row["anonymous_id"],
+        row["timestamp"], row["received_at"], LogPosition(row["segment"], row["offset"], row["length"]),
+    )
+
+
+def query(
+    conn: sqlite3.Connection,
+    *,
+    user_id: str | None = None,
+    anonymous_id: str | None = None,
+    type: str | None = None,
+    event: str | None = None,
+    before_seq: int | None = None,
+    limit: int = 100,
+) -> list[IndexedEvent]:
+    """Newest first (by arrival). Page with ``before_seq`` = the last seq of the previous page."""
+    clauses, params = [], []
+    for column, value in (("user_id", user_id), ("anonymous_id", anonymous_id), ("type", type), ("event", event)):
+        if value is not None:
+            clauses.append(f"{column} = ?")  # column names are ours; values are bound
+            params.append(value)
+    if before_seq is not None:
+        clauses.append("seq < ?")
+        params.append(before_seq)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    rows = conn.execute(f"SELECT * FROM collect_events {where} ORDER BY seq DESC LIMIT ?", [*params, limit])
+    return [_from_row(r) for r in rows]
+
+
+def for_identities(
+    conn: sqlite3.Connection, *, user_ids: Sequence[str], anonymous_ids: Sequence[str], limit: int
+) -> list[IndexedEvent]:
+    """Most recent events carrying any of these user or anonymous ids (a profile's events)."""
+    found: dict[int, IndexedEvent] = {}
+    for column, values in (("user_id", user_ids), ("anonymous_id", anonymous_ids)):
+        for start in range(0, len(values), _CHUNK):
+            chunk = list(values[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(
+                f"SELECT * FROM collect_events WHERE {column} IN ({marks}) ORDER BY seq DESC LIMIT ?", [*chunk, limit]
+            )
+            for r in rows:
+                found[r["seq"]] = _from_row(r)
+    return [found[s] for s in sorted(found, reverse=True)[:limit]]
