@@ -1,0 +1,135 @@
+"""``generate()``: the synthetic retailer end to end, deterministic for a seed.
+
+One ``numpy.random.Generator`` seeded with ``seed`` drives every draw, always in the same order, so
+the same (seed, customers) writes byte-identical files. ``customers`` is the number of true persons;
+each appears as one or more customer records (about 1.8 on average).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from onefold.demo import export, timeline, truth
+from onefold.demo.behaviour import SOURCES, make_behaviour
+from onefold.demo.catalog import make_catalog, make_stores
+from onefold.demo.orders import make_orders, simulate_purchases
+from onefold.demo.people import make_persons
+from onefold.demo.records import make_records, share_loyalty_with_app, ticket_source
+from onefold.demo.returns import make_returns
+from onefold.demo.tickets import make_tickets
+from onefold.demo.writer import money, text, write_csv
+from onefold.errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: step names reported to ``progress`` in order (the CLI sizes its progress bar with this)
+STEPS = ("people", "orders", "returns", "tickets", "records", "write entities", "write truth")
+MAX_CUSTOMERS = 5_000_000
+
+
+@dataclass
+class GenerationSummary:
+    """What ``generate`` wrote: file name (relative to the output folder) -> data rows."""
+
+    out_dir: Path
+    seed: int
+    customers: int
+    files: dict[str, int] = field(default_factory=dict)
+
+
+def _check(customers: int, seed: int) -> None:
+    if not isinstance(customers, int) or isinstance(customers, bool) or not 1 <= customers <= MAX_CUSTOMERS:
+        raise InputError(f"customers must be an integer from 1 to {MAX_CUSTOMERS:,}, got {customers!r}",
+                         remedy="pass e.g. --customers 20000")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+
+
+def generate(out_dir: Path | str, *, customers: int, seed: int,
+             progress: Callable[[str], None] | None = None) -> GenerationSummary:
+    """Simulate the retailer and write its CSVs, events and ``truth/`` files into ``out_dir``.
+
+    Args:
+        out_dir: folder to write into (created; existing files of the same names are replaced).
+        customers: number of true persons.
+        seed: random seed; the same seed and count give byte-identical output.
+        progress: called with each step name of ``STEPS`` as it starts.
+    """
+    _check(customers, seed)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} exists and is not a folder", remedy="choose another --out")
+    step = progress or (lambda name: log.info("demo: %s", name))
+    rng = np.random.default_rng(seed)
+    summary = GenerationSummary(out, seed, customers)
+
+    step("people")
+    persons = make_persons(rng, customers)
+    catalog = make_catalog(rng, n_products=int(np.clip(customers // 40, 200, 1500)))
+    stores = make_stores(rng, n_stores=16)
+    beh = make_behaviour(rng, persons, stores)
+    step("orders")
+    person, day = simulate_purchases(rng, beh, persons.birth_day)
+    orders, lines = make_orders(rng, beh, catalog, len(stores.store_id), person, day)
+    step("returns")
+    returns_ = make_returns(rng, beh, catalog, orders, lines)
+    step("tickets")
+    tickets = make_tickets(rng, beh, persons.birth_day, orders, returns_, orders.person[lines.order[returns_.line]])
+    step("records")
+    first_use = np.full((customers, len(SOURCES)), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_use, (orders.person, orders.source), orders.ordered_s)
+    t_src = ticket_source(beh)
+    np.minimum.at(first_use, (tickets.person, t_src[tickets.person]), tickets.opened_s)
+    records = make_records(rng, persons, beh, first_use)
+    share_loyalty_with_app(rng, records)
+
+    step("write entities")
+    files = {
+        "customers.csv": export.customers(records),
+        "products.csv": export.products(catalog),
+        "stores.csv": export.stores(stores),
+        "orders.csv": export.orders(orders, records, stores),
+        "order_items.csv": export.order_items(orders, lines, catalog),
+        "returns.csv": export.returns(returns_, orders, lines, catalog),
+        "tickets.csv": export.tickets(tickets, records, t_src),
+    }
+    for name, columns in files.items():
+        summary.files[name] = write_csv(out / name, columns)
+
+    step("write truth")
+    n = customers
+    pid = text(persons.person_id)
+    summary.files["truth/person_of_record.csv"] = write_csv(out / "truth" / "person_of_record.csv", {
+        "record_type": np.full(len(records.person), "customer"),
+        "source": np.array(SOURCES)[records.source],
+        "record_id": text(records.record_id),
+        "person_id": text(persons.person_id[records.person]),
+    })
+    rt = truth.serial_returners(n, orders, lines, returns_)
+    summary.files["truth/serial_returners.csv"] = write_csv(out / "truth" / "serial_returners.csv", {
+        "person_id": pid, "return_rate": np.round(rt.return_rate, 6), "is_serial_returner": rt.is_serial.astype(np.int64),
+    })
+    seen = truth.money(n, catalog, orders, lines, returns_, tickets, observed=True)
+    future = truth.money(n, catalog, orders, lines, returns_, tickets, observed=False)
+    summary.files["truth/net_value.csv"] = write_csv(out / "truth" / "net_value.csv", {
+        "person_id": pid, "gross_revenue": money(seen.gross), "refunds": money(seen.refunds), "cogs": money(seen.cogs),
+        "shipping_cost": money(seen.shipping), "service_cost": money(seen.service), "net_value": money(seen.net),
+        "future_net_value": money(future.net),
+    })
+    buyers, churned = truth.churn(n, orders)
+    summary.files["truth/churn.csv"] = write_csv(out / "truth" / "churn.csv", {
+        "person_id": text(persons.person_id[buyers]), "churned": churned,
+    })
+    (out / "truth" / "meta.json").write_bytes(
+        orjson.dumps(truth.meta(seed=seed, customers=customers), option=orjson.OPT_INDENT_2) + b"\n")
+    log.info("demo: wrote %d files to %s (observation ends %s)", len(summary.files), out, timeline.OBS_END_S)
+    return summary
+
+
+__all__ = ["STEPS", "GenerationSummary", "generate"]

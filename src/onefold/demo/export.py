@@ -1,0 +1,114 @@
+"""Simulation arrays -> the columns of each file in docs/entities.md (only observed rows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from onefold.demo.behaviour import CHANNELS, SOURCES
+from onefold.demo.catalog import Catalog, Stores
+from onefold.demo.names import CITIES
+from onefold.demo.orders import STATUSES, Lines, Orders
+from onefold.demo.records import Records, ticket_source
+from onefold.demo.returns import REASONS, Returns
+from onefold.demo.tickets import TICKET_CHANNELS, TOPICS, Tickets
+from onefold.demo.writer import NO_TIME, iso, iso_date, money, text
+
+Columns = dict[str, Any]
+
+
+def _blank(values: np.ndarray) -> pa.Array:
+    """Empty strings become nulls (empty CSV fields)."""
+    return text(values, missing=np.asarray(values == "", dtype=bool))
+
+
+def customers(records: Records) -> Columns:
+    f = records.fields
+    return {
+        "source": np.array(SOURCES)[records.source],
+        "source_customer_id": text(records.record_id),
+        **{k: _blank(f[k]) for k in ("first_name", "last_name", "email", "phone", "street", "city", "postcode",
+                                     "state", "country")},
+        "date_of_birth": iso_date(f["dob_days"], missing=~f["dob_present"]),
+        "loyalty_id": _blank(f["loyalty_id"]),
+        "created_at": iso(records.created_s),
+    }
+
+
+def products(catalog: Catalog) -> Columns:
+    return {"sku": catalog.sku, "name": catalog.name, "category": catalog.category_names,
+            "price": money(catalog.price_cents), "unit_cost": money(catalog.cost_cents)}
+
+
+def stores(st: Stores) -> Columns:
+    return {"store_id": st.store_id, "name": st.name, "city": np.array([CITIES[c].name for c in st.city]),
+            "region": st.region(), "lat": st.lat, "lon": st.lon}
+
+
+def orders(o: Orders, records: Records, st: Stores) -> Columns:
+    obs = np.flatnonzero(o.observed)
+    status = o.status[obs]
+    delivered = np.where(status == STATUSES.index("delivered"), o.arrival_s[obs], NO_TIME)
+    store = o.store[obs]
+    return {
+        "order_id": text(o.order_id[obs]),
+        "customer_source": np.array(SOURCES)[o.source[obs]],
+        "customer_id": text(records.ref(o.person[obs], o.source[obs])),
+        "channel": np.array(CHANNELS)[o.channel[obs]],
+        "store_id": text(np.where(store >= 0, st.store_id[np.maximum(store, 0)], ""), missing=store < 0),
+        "ordered_at": iso(o.ordered_s[obs]),
+        "promised_delivery_at": iso(o.promised_s[obs]),
+        "delivered_at": iso(delivered),
+        "status": np.array(STATUSES)[status],
+        "subtotal": money(o.subtotal[obs]),
+        "discount": money(o.discount[obs]),
+        "shipping_cost": money(o.shipping[obs]),
+        "total": money(o.total[obs]),
+    }
+
+
+def order_items(o: Orders, lines: Lines, catalog: Catalog) -> Columns:
+    obs = np.flatnonzero(o.observed[lines.order])
+    return {
+        "order_id": text(o.order_id[lines.order[obs]]),
+        "line_number": lines.line_number[obs],
+        "sku": catalog.sku[lines.product[obs]],
+        "qty": lines.qty[obs],
+        "unit_price": money(lines.unit_price[obs]),
+    }
+
+
+def returns(r: Returns, o: Orders, lines: Lines, catalog: Catalog) -> Columns:
+    obs = np.flatnonzero(r.observed)
+    line = r.line[obs]
+    return {
+        "return_id": text(r.return_id[obs]),
+        "order_id": text(o.order_id[lines.order[line]]),
+        "line_number": lines.line_number[line],
+        "sku": catalog.sku[lines.product[line]],
+        "qty": r.qty[obs],
+        "reason": np.array(REASONS)[r.reason[obs]],
+        "returned_at": iso(r.returned_s[obs]),
+        "refund_amount": money(r.refund[obs]),
+    }
+
+
+def tickets(t: Tickets, records: Records, ticket_src: np.ndarray) -> Columns:
+    obs = np.flatnonzero(t.observed)
+    person = t.person[obs]
+    src = ticket_src[person]
+    return {
+        "ticket_id": text(t.ticket_id[obs]),
+        "customer_source": np.array(SOURCES)[src],
+        "customer_id": text(records.ref(person, src)),
+        "channel": np.array(TICKET_CHANNELS)[t.channel[obs]],
+        "opened_at": iso(t.opened_s[obs]),
+        "closed_at": iso(t.closed_s[obs]),
+        "topic": np.array(TOPICS)[t.topic[obs]],
+        "handling_cost": money(t.cost[obs]),
+    }
+
+
+__all__ = ["customers", "order_items", "orders", "products", "returns", "stores", "ticket_source", "tickets"]

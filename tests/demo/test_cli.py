@@ -1,0 +1,22 @@
+"""`onefold demo generate` through the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+
+def test_generate_writes_files_and_lists_them(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    proc = run_cli("demo", "generate", "--customers", "200", "--seed", "5", "--out", str(out))
+    assert "orders.csv" in proc.stdout and "truth/net_value.csv" in proc.stdout
+    assert (out / "customers.csv").stat().st_size > 0
+    assert (out / "truth" / "person_of_record.csv").exists()
+
+
+def test_bad_customer_count_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = run_cli("demo", "generate", "--customers", "0", "--out", str(tmp_path / "x"), check=False)
+    assert proc.returncode == 1
+    assert "customers must be an integer" in proc.stderr
+    assert "Traceback" not in proc.stderr
