@@ -58,6 +58,13 @@ class ValueSettings(_Section):
     """Return rate (by value) at or above which a customer with enough orders is a serial returner."""
 
 
+class ImportSettings(_Section):
+    memory_limit: str = "512MB"
+    """DuckDB memory limit while importing or checking back-office files; beyond it DuckDB spills to disk."""
+    threads: int | None = None
+    """DuckDB threads for imports (default: all cores)."""
+
+
 class Settings(BaseSettings):
     """All onefold settings. See `onefold config show` for the resolved values."""
 
@@ -77,6 +84,8 @@ class Settings(BaseSettings):
     """Identity resolution."""
     value: ValueSettings = Field(default_factory=ValueSettings)
     """Customer value models."""
+    imports: ImportSettings = Field(default_factory=ImportSettings)
+    """Back-office file imports (`onefold import`)."""
 
 
 def load_settings(workspace: str | Path | None = None, **overrides: object) -> Settings:
@@ -91,4 +100,4 @@ def load_settings(workspace: str | Path | None = None, **overrides: object) -> S
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-__all__ = ["CollectSettings", "IdentitySettings", "Settings", "ValueSettings", "load_settings"]
+__all__ = ["CollectSettings", "IdentitySettings", "ImportSettings", "Settings", "ValueSettings", "load_settings"]

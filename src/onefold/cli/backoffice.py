@@ -1,9 +1,156 @@
-"""CLI commands for the backoffice area (filled in by that area's work)."""
+"""Back-office commands: `import`, `quarantine list|show|retry`, `quality`, `build`, `sql`.
+
+Thin shells: parse options, call one library function, render. Results go to stdout (tables or
+``--json``), progress bars and summaries to stderr so ``--json`` output stays parseable.
+"""
 
 from __future__ import annotations
 
+import csv
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from onefold.cli._common import WorkspaceOpt, err, out, print_json
+from onefold.errors import InputError
+from onefold.store import quarantine as qstore
+from onefold.store.workspace import open_state, open_workspace
+
+quarantine_app = typer.Typer(help="Inspect and retry quarantined back-office rows.", no_args_is_help=True)
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
+    app.command("import")(import_cmd)
+    app.add_typer(quarantine_app, name="quarantine")
+
+
+@contextmanager
+def progress_bar(title: str) -> Iterator[Progress]:
+    """A Rich progress bar on stderr (silent when stderr is not a terminal)."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        bar.add_task(title, total=1.0)
+        yield bar
+
+
+def import_cmd(
+    workspace: WorkspaceOpt,
+    entity: Annotated[str, typer.Argument(help="Entity of the rows, e.g. orders (see docs/entities.md).")],
+    file: Annotated[Path, typer.Argument(help="CSV, JSONL or Parquet file.")],
+    fmt: Annotated[FileFormat | None, typer.Option("--format", help="File format (default: from the suffix).")] = None,
+    maps: Annotated[list[str] | None, typer.Option("--map", help="source_col=field; repeat as needed.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help='Print {"read", "loaded", "quarantined"} only.')] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 if any row was quarantined.")] = False,
+) -> None:
+    """Import a back-office file: good rows land, bad rows go to the quarantine with the reason."""
+    # Imported here: pyarrow and DuckDB take a second to load, which other commands need not pay.
+    from onefold.collect.backoffice import import_file
+    from onefold.collect.backoffice.columns import parse_map_options
+
+    paths = open_workspace(workspace)
+    mapping = parse_map_options(maps or [])
+    with progress_bar(f"import {entity}") as bar:
+        task = bar.task_ids[0]
+        result = import_file(
+            paths,
+            entity,
+            file,
+            fmt=fmt.value if fmt else None,
+            mapping=mapping,
+            progress=lambda message, fraction: bar.update(task, completed=fraction, description=message),
+        )
+    if as_json:
+        print_json(result.counts())
+    else:
+        for label, n in list(result.reasons.items())[:10]:
+            err.print(f"  {n} × {label}", markup=False)
+        if result.ignored_columns:
+            err.print(f"ignored columns (no such field): {', '.join(result.ignored_columns)}", markup=False)
+        if result.released:
+            err.print(f"released {result.released} previously quarantined row(s) now accepted")
+        out.print(
+            f"{result.source}: read {result.read}, loaded {result.loaded}, quarantined {result.quarantined}",
+            markup=False,
+        )
+    if strict and result.quarantined:
+        raise InputError(
+            f"--strict: {result.quarantined} of {result.read} row(s) quarantined",
+            remedy="see `onefold quarantine list`",
+        )
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    workspace: WorkspaceOpt,
+    entity: Annotated[str | None, typer.Option(help="Only this entity.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only rows from this file name.")] = None,
+    include_released: Annotated[bool, typer.Option("--all", help="Include released rows.")] = False,
+    limit: Annotated[int, typer.Option(help="Most rows to show.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Quarantined rows, newest first, with where and why."""
+    conn = open_state(open_workspace(workspace))
+    try:
+        records = qstore.list_records(
+            conn, entity=entity, source=source, status=None if include_released else "open", limit=limit
+        )
+    finally:
+        conn.close()
+    if as_json:
+        print_json([r.as_dict() for r in records])
+        return
+    table = Table("id", "entity", "source", "row", "field", "reason", "status")
+    for r in records:
+        table.add_row(str(r.id), r.entity, r.source, str(r.row_number or ""), r.field or "", r.reason, r.status)
+    out.print(table)
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    workspace: WorkspaceOpt,
+    record_id: Annotated[int, typer.Argument(help="Id from `quarantine list`.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One quarantined row: location, reason and the row as received."""
+    conn = open_state(open_workspace(workspace))
+    try:
+        record = qstore.get(conn, record_id)
+    finally:
+        conn.close()
+    if as_json:
+        print_json(record.as_dict())
+        return
+    table = Table("", "", show_header=False)
+    for key, value in record.as_dict().items():
+        if key != "payload":
+            table.add_row(key, "" if value is None else str(value))
+    for key, value in (record.payload or {}).items():
+        table.add_row(f"payload.{key}", str(value))
+    out.print(table)
+
+
+def write_csv(columns: list[str], rows: list[tuple[object, ...]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)

@@ -1,0 +1,143 @@
+"""raw.duckdb, the landing zone of back-office rows: one typed table per entity, upserted by key.
+
+Each entity table has the entity's fields (typed as ``Field.warehouse_type``) plus ``_source`` (file
+name), ``_row`` (row in that file) and ``_loaded_at`` (UTC). There is no primary-key index: an
+upsert is a hash semi-join DELETE of the incoming keys followed by an INSERT, in one transaction,
+which is idempotent (re-importing a file leaves the same rows) and much cheaper for bulk loads than
+an ART index probe per row. Staging tables are TEMP tables of the same connection, so they vanish with
+it and spill to disk beyond ``memory_limit`` instead of growing the process.
+
+The running CLI command owns the file (see ``store/workspace.py``); a second writer gets ``Busy``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from onefold.schema.entities import ENTITIES, Entity
+from onefold.store.build import connect_duckdb
+from onefold.store.workspace import WorkspacePaths
+
+log = logging.getLogger(__name__)
+
+META_COLUMNS = (("_source", "VARCHAR"), ("_row", "BIGINT"), ("_loaded_at", "TIMESTAMP"))
+STAGE_META = (("_row", "BIGINT"), ("_src_row", "BIGINT"), ("_source", "VARCHAR"), ("_enc", "VARCHAR"))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def entity_columns_ddl(entity: Entity, *, meta: bool = True) -> str:
+    """Column definitions of an entity table (shared with the warehouse build)."""
+    cols = [f"{_q(f.name)} {f.warehouse_type}" for f in entity.fields]
+    if meta:
+        cols += [f"{_q(n)} {t}" for n, t in META_COLUMNS]
+    return ", ".join(cols)
+
+
+class RawStore:
+    """An open raw.duckdb. Use as a context manager; ``close()`` always releases the file lock."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    @classmethod
+    def open(cls, paths: WorkspacePaths, *, memory_limit: str = "512MB", threads: int | None = None) -> RawStore:
+        con = connect_duckdb(paths.raw_db)
+        try:
+            # Settings are our own validated values, not user text.
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
+            if threads:
+                con.execute(f"SET threads = {int(threads)}")
+            con.execute("SET preserve_insertion_order = false")
+            store = cls(con)
+            store.ensure_tables()
+        except BaseException:
+            con.close()
+            raise
+        return store
+
+    def __enter__(self) -> RawStore:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def ensure_tables(self) -> None:
+        """Create every entity table that does not exist yet, so references can always be looked up."""
+        for entity in ENTITIES.values():
+            self.con.execute(f"CREATE TABLE IF NOT EXISTS {_q(entity.name)} ({entity_columns_ddl(entity)})")
+
+    # -- staging -------------------------------------------------------------------------------
+    def create_stage(self, entity: Entity) -> None:
+        cols = [f"{_q(n)} {t}" for n, t in STAGE_META] + [f"{_q(f.name)} VARCHAR" for f in entity.fields]
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE stage ({', '.join(cols)})")
+
+    def append_stage(self, batch: pa.Table) -> None:
+        """Append a batch whose columns are a subset of the stage's (missing ones become NULL)."""
+        self.con.register("_batch", batch)
+        try:
+            self.con.execute("INSERT INTO stage BY NAME SELECT * FROM _batch")
+        finally:
+            self.con.unregister("_batch")
+
+    def run(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self.con.execute(sql, params or [])
+
+    def fetch(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        rows = self.con.execute(sql, params or []).fetchall()  # fetch all: DuckDB 2 refuses work after a partial fetch
+        return rows[0][0] if rows else None
+
+    # -- landing -------------------------------------------------------------------------------
+    def upsert(self, entity: Entity, good_select: str) -> int:
+        """Replace rows of ``entity`` that share a key with ``good_select`` rows, then insert them all.
+
+        ``good_select`` yields the entity fields, ``_source``, ``_row`` and ``_key``; it is
+        materialised as temp table ``good`` (kept for ``keys_in_good``). Returns rows inserted.
+        """
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE good AS {good_select}")
+        match = " AND ".join(f"g.{_q(k)} = t.{_q(k)}" for k in entity.key)
+        fields = ", ".join(_q(f.name) for f in entity.fields)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(f"DELETE FROM {_q(entity.name)} t WHERE EXISTS (SELECT 1 FROM good g WHERE {match})")
+            self.con.execute(
+                f"INSERT INTO {_q(entity.name)} ({fields}, _source, _row, _loaded_at) "
+                f"SELECT {fields}, _source, _row, timezone('UTC', now()) FROM good"
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return int(self.scalar("SELECT count(*) FROM good"))
+
+    def keys_in_good(self, keys: Sequence[str]) -> list[str]:
+        """Which of ``keys`` (quarantined record keys) were just landed by ``upsert``."""
+        if not keys:
+            return []
+        self.con.register("_keys", pa.table({"k": pa.array(list(keys), pa.string())}))
+        try:
+            rows = self.fetch("SELECT DISTINCT k FROM _keys WHERE k IN (SELECT _key FROM good)")
+        finally:
+            self.con.unregister("_keys")
+        return [r[0] for r in rows]
+
+    def count(self, entity: Entity) -> int:
+        return int(self.scalar(f"SELECT count(*) FROM {_q(entity.name)}"))
+
+
+__all__ = ["META_COLUMNS", "RawStore", "entity_columns_ddl"]

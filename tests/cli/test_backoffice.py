@@ -1,0 +1,50 @@
+"""The real `onefold` CLI in a subprocess: import, quarantine, quality, build and sql."""
+
+from __future__ import annotations
+
+import json
+
+from onefold.store.workspace import WorkspacePaths
+from tests.collect.backoffice.helpers import CASES
+from tests.conftest import run_cli
+
+
+def ws_args(paths: WorkspacePaths) -> list[str]:
+    return ["--workspace", str(paths.root)]
+
+
+def test_import_json_prints_exactly_the_counts(workspace: WorkspacePaths) -> None:
+    for name in ("customers", "products", "stores"):
+        run_cli("import", name, str(CASES / f"{name}.csv"), *ws_args(workspace))
+    proc = run_cli("import", "orders", str(CASES / "orders_defects.csv"), "--json", *ws_args(workspace))
+    assert json.loads(proc.stdout) == {"read": 12, "loaded": 2, "quarantined": 10}
+
+
+def test_strict_exits_non_zero_only_when_rows_were_quarantined(workspace: WorkspacePaths) -> None:
+    ok = run_cli("import", "customers", str(CASES / "customers.csv"), "--strict", *ws_args(workspace))
+    assert "read 4, loaded 4, quarantined 0" in ok.stdout
+    bad = run_cli("import", "orders", str(CASES / "orders_defects.csv"), "--strict", *ws_args(workspace), check=False)
+    assert bad.returncode == 1
+    assert "read 12, loaded 2, quarantined 10" in bad.stdout
+    assert "error: --strict: 10 of 12 row(s) quarantined" in bad.stderr
+
+
+def test_whole_file_errors_are_one_line_and_exit_1(workspace: WorkspacePaths, tmp_path: object) -> None:
+    proc = run_cli("import", "orders", str(CASES / "products.csv"), *ws_args(workspace), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: products.csv: no column for required field(s) order_id")
+
+
+def test_map_option_and_quarantine_list_show(workspace: WorkspacePaths, tmp_path: object) -> None:
+    from pathlib import Path
+
+    src = Path(str(tmp_path)) / "p.csv"
+    src.write_text("Article,price\nA,1\nB,x\n")
+    proc = run_cli("import", "products", str(src), "--map", "Article=sku", "--json", *ws_args(workspace))
+    assert json.loads(proc.stdout) == {"read": 2, "loaded": 1, "quarantined": 1}
+    listed = json.loads(run_cli("quarantine", "list", "--json", *ws_args(workspace)).stdout)
+    assert [(r["source"], r["row"], r["field"], r["record_key"]) for r in listed] == [("p.csv", 2, "price", "B")]
+    shown = json.loads(run_cli("quarantine", "show", str(listed[0]["id"]), "--json", *ws_args(workspace)).stdout)
+    assert shown["payload"] == {"sku": "B", "price": "x"}
+    missing = run_cli("quarantine", "show", "999", *ws_args(workspace), check=False)
+    assert missing.returncode == 1 and "no quarantined record with id 999" in missing.stderr

@@ -1,0 +1,156 @@
+"""Importer: clean files land, seeded defects reconcile exactly, re-import is idempotent."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from onefold.collect.backoffice import import_file
+from onefold.errors import InputError
+from onefold.schema.entities import ENTITIES
+from onefold.store import quarantine
+from onefold.store.raw import RawStore
+from onefold.store.workspace import WorkspacePaths, open_state
+from tests.collect.backoffice.helpers import CASES, import_clean
+
+
+def open_quarantine(paths: WorkspacePaths, entity: str) -> list[quarantine.QuarantineRecord]:
+    conn = open_state(paths)
+    try:
+        return sorted(quarantine.list_records(conn, entity=entity, limit=1000), key=lambda r: r.row_number or 0)
+    finally:
+        conn.close()
+
+
+def raw_rows(paths: WorkspacePaths, sql: str) -> list[tuple[object, ...]]:
+    with RawStore.open(paths) as store:
+        return store.fetch(sql)
+
+
+def test_every_clean_case_file_loads_without_quarantine(workspace: WorkspacePaths) -> None:
+    results = import_clean(workspace)
+    assert set(results) == set(ENTITIES)
+    for name, result in results.items():
+        lines = (CASES / f"{name}.csv").read_text().splitlines()
+        assert result.read == len(lines) - 1, name
+        assert (result.loaded, result.quarantined) == (result.read, 0), (name, open_quarantine(workspace, name))
+
+
+def test_values_are_typed_and_normalised(workspace: WorkspacePaths) -> None:
+    import_clean(workspace, upto="orders")
+    rows = dict(raw_rows(workspace, "SELECT order_id, (channel, ordered_at::VARCHAR, total::VARCHAR) FROM orders"))
+    # Enumerations lower-cased, offsets converted to UTC, money as DECIMAL.
+    assert rows["O2"] == ("store", "2024-02-01 14:30:00", "49.90")
+    assert rows["O3"][0] == "app"
+    customers = raw_rows(workspace, "SELECT city FROM customers WHERE source_customer_id = 'CC3'")
+    assert customers == [("İzmir",)]
+
+
+# row -> (field, words the reason must contain); rows 1 and 12 are good.
+EXPECTED_DEFECTS = {
+    2: ("ordered_at", "'31/02/2024' is not a timestamp"),
+    3: ("customer_source", "unknown customer_source/customer_id 'web/NOPE'"),
+    4: ("order_id", "missing key"),
+    5: ("subtotal", "'ten' is not an amount"),
+    6: ("customer_id", "invalid UTF-8"),
+    7: ("channel", "'fax' is not one of web, app, store, call_center"),
+    8: ("store_id", "unknown store_id 'S404'"),
+    9: ("total", "-3 is out of range (must be at least 0)"),
+    10: ("order_id", "duplicate key order_id 'D1' (same as row 1"),
+    11: (None, "row has 12 fields, expected 13"),
+}
+
+
+def test_seeded_defects_reconcile_with_the_right_reason_per_row(workspace: WorkspacePaths) -> None:
+    import_clean(workspace, upto="stores")
+    result = import_file(workspace, "orders", CASES / "orders_defects.csv")
+    assert result.counts() == {"read": 12, "loaded": 2, "quarantined": 10}
+    records = open_quarantine(workspace, "orders")
+    assert [r.row_number for r in records] == sorted(EXPECTED_DEFECTS)
+    for record in records:
+        field, words = EXPECTED_DEFECTS[record.row_number or 0]
+        assert record.field == field, record
+        assert words in record.reason, record
+        assert record.source == "orders_defects.csv"
+    by_row = {r.row_number: r for r in records}
+    assert by_row[2].record_key == "D2" and by_row[4].record_key is None
+    assert by_row[6].payload["customer_id"] == "W\ufffd1"
+    assert raw_rows(workspace, "SELECT order_id FROM orders ORDER BY 1") == [("D1",), ("D12",)]
+
+
+def test_reimport_is_idempotent(workspace: WorkspacePaths) -> None:
+    import_clean(workspace, upto="stores")
+    first = import_file(workspace, "orders", CASES / "orders_defects.csv")
+    second = import_file(workspace, "orders", CASES / "orders_defects.csv")
+    assert first.counts() == second.counts()
+    assert raw_rows(workspace, "SELECT count(*), count(DISTINCT order_id) FROM orders") == [(2, 2)]
+    assert len(open_quarantine(workspace, "orders")) == 10
+
+
+def test_corrected_file_releases_quarantined_rows(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    import_clean(workspace, upto="stores")
+    import_file(workspace, "orders", CASES / "orders_defects.csv")
+    fixed = tmp_path / "orders_fixed.csv"
+    lines = (CASES / "orders_defects.csv").read_bytes().split(b"\n")
+    fixed.write_bytes(b"\n".join([lines[0], lines[2].replace(b"31/02/2024", b"2024-02-28"), lines[7].replace(b"fax", b"web")]))
+    result = import_file(workspace, "orders", fixed)
+    assert result.counts() == {"read": 2, "loaded": 2, "quarantined": 0}
+    assert result.released == 2
+    assert sorted(r.row_number or 0 for r in open_quarantine(workspace, "orders")) == [3, 4, 5, 6, 8, 9, 10, 11]
+
+
+def test_orphans_wait_for_their_parent(workspace: WorkspacePaths) -> None:
+    import_clean(workspace, upto="products")
+    result = import_file(workspace, "order_items", CASES / "order_items.csv")
+    assert result.loaded == 0 and result.quarantined == 4
+    assert all("unknown order_id" in r.reason for r in open_quarantine(workspace, "order_items"))
+
+
+def test_column_mapping_and_ignored_columns(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    src = tmp_path / "catalogue.csv"
+    src.write_text("Article,name,Cost,price,colour\nA-1,Hat,3.10,9.99,red\n")
+    result = import_file(workspace, "products", src, mapping={"Article": "sku", "Cost": "unit_cost"})
+    assert result.counts() == {"read": 1, "loaded": 1, "quarantined": 0}
+    assert result.ignored_columns == ("colour",)
+    assert raw_rows(workspace, "SELECT sku, unit_cost::VARCHAR FROM products") == [("A-1", "3.10")]
+
+
+@pytest.mark.parametrize(
+    ("content", "mapping", "words"),
+    [
+        ("name,price\nHat,1\n", None, "no column for required field(s) sku"),
+        ("", None, "empty or has no header"),
+        ("sku,sku\nA,B\n", None, "duplicate column names"),
+        ("sku\nA\n", {"nope": "sku"}, "not in the file"),
+        ("sku\nA\n", {"sku": "colour"}, "not a field of products"),
+    ],
+)
+def test_unreadable_files_fail_whole_with_the_file_named(
+    workspace: WorkspacePaths, tmp_path: Path, content: str, mapping: dict[str, str] | None, words: str
+) -> None:
+    src = tmp_path / "bad.csv"
+    src.write_text(content)
+    with pytest.raises(InputError) as info:
+        import_file(workspace, "products", src, mapping=mapping)
+    assert words in info.value.message and "bad.csv" in info.value.message
+
+
+def test_unknown_entity_and_format(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown entity 'order'"):
+        import_file(workspace, "order", CASES / "orders.csv")
+    odd = tmp_path / "orders.xlsx"
+    shutil.copy(CASES / "orders.csv", odd)
+    with pytest.raises(InputError, match="--format"):
+        import_file(workspace, "orders", odd)
+
+
+def test_blank_lines_and_quoted_newlines_keep_editor_row_numbers(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    src = tmp_path / "products.csv"
+    src.write_text('sku,name,price\nA,"two\nlines",1\n\nB,ok,-1\n')
+    result = import_file(workspace, "products", src)
+    assert result.counts() == {"read": 2, "loaded": 1, "quarantined": 1}
+    (record,) = open_quarantine(workspace, "products")
+    # Row 1 is A (over two lines), row 2 the blank line, row 3 is B.
+    assert (record.row_number, record.field) == (3, "price")
