@@ -72,7 +72,7 @@ class RFMSummary:
         return frame.set_index("customer_id")
 
 
-def _to_day(value: str | dt.date | dt.datetime | np.datetime64 | None, name: str) -> int | None:
+def to_day(value: str | dt.date | dt.datetime | np.datetime64 | None, name: str) -> int | None:
     if value is None:
         return None
     try:
@@ -147,9 +147,9 @@ def summarize(
     amount = (
         numbers(transactions, amount_col, source=source) if amount_col else np.zeros(cust.shape[0], dtype=np.float64)
     )
-    obs_day = _to_day(observation_end, "observation_end")
+    obs_day = to_day(observation_end, "observation_end")
     obs_day = int(days.max()) if obs_day is None else obs_day
-    cal_day = _to_day(calibration_end, "calibration_end")
+    cal_day = to_day(calibration_end, "calibration_end")
     if cal_day is not None and cal_day >= obs_day:
         raise InputError(
             "calibration_end must be before observation_end",
