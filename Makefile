@@ -27,6 +27,7 @@ demo: install
 
 test: install
 	$(BIN)/ruff check src tests bench examples
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 test-fast: install
