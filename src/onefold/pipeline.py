@@ -15,10 +15,12 @@ from onefold.store.workspace import WorkspacePaths, open_state
 
 def build_steps() -> list[tuple[str, BuildStep]]:
     """The steps in dependency order. Areas add theirs here when they have one."""
+    from onefold.collect.backoffice.build_step import backoffice_step
     from onefold.collect.events.staging import stage_events
 
     steps: list[tuple[str, BuildStep]] = []
     steps.append(("events", stage_events))
+    steps.append(("backoffice", backoffice_step))
     return steps
 
 

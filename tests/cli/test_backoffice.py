@@ -48,3 +48,21 @@ def test_map_option_and_quarantine_list_show(workspace: WorkspacePaths, tmp_path
     assert shown["payload"] == {"sku": "B", "price": "x"}
     missing = run_cli("quarantine", "show", "999", *ws_args(workspace), check=False)
     assert missing.returncode == 1 and "no quarantined record with id 999" in missing.stderr
+
+
+def test_build_then_sql_reads_back_and_refuses_writes(workspace: WorkspacePaths) -> None:
+    from tests.collect.backoffice.helpers import import_clean
+
+    import_clean(workspace)
+    run_cli("build", *ws_args(workspace))
+    as_json = run_cli("sql", "SELECT order_id, total FROM orders ORDER BY 1", "--format", "json", *ws_args(workspace))
+    # DECIMAL money stays exact in JSON: it is printed as a string.
+    assert json.loads(as_json.stdout) == [
+        {"order_id": "O1", "total": "74.85"},
+        {"order_id": "O2", "total": "49.90"},
+        {"order_id": "O3", "total": "29.95"},
+    ]
+    as_csv = run_cli("sql", "SELECT sku, on_hand FROM inventory ORDER BY 1", "--format", "csv", *ws_args(workspace))
+    assert as_csv.stdout.splitlines() == ["sku,on_hand", "SKU-1,12", "SKU-2,0"]
+    refused = run_cli("sql", "DELETE FROM orders", *ws_args(workspace), check=False)
+    assert refused.returncode == 1 and "only read queries are allowed, not DELETE" in refused.stderr

@@ -26,6 +26,12 @@ from onefold.store.workspace import open_state, open_workspace
 quarantine_app = typer.Typer(help="Inspect and retry quarantined back-office rows.", no_args_is_help=True)
 
 
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 class FileFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
@@ -36,6 +42,8 @@ def register(app: typer.Typer) -> None:
     """Add this area's commands to the root app."""
     app.command("import")(import_cmd)
     app.add_typer(quarantine_app, name="quarantine")
+    app.command("build")(build_cmd)
+    app.command("sql")(sql_cmd)
 
 
 @contextmanager
@@ -154,3 +162,42 @@ def write_csv(columns: list[str], rows: list[tuple[object, ...]]) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
+
+
+def build_cmd(workspace: WorkspaceOpt) -> None:
+    """Build the warehouse (events, back office, identity, value) into a new file and swap it in."""
+    from onefold.config import load_settings
+    from onefold.pipeline import build
+
+    paths = open_workspace(workspace)
+    with progress_bar("build") as bar:
+        task = bar.task_ids[0]
+        target = build(
+            paths,
+            load_settings(paths.root),
+            progress=lambda step, message, fraction: bar.update(
+                task, completed=fraction, description=f"{step}: {message}"
+            ),
+        )
+    err.print(f"warehouse built: {target}", markup=False)
+
+
+def sql_cmd(
+    workspace: WorkspaceOpt,
+    query: Annotated[str, typer.Argument(help="One read-only query, e.g. \"SELECT count(*) FROM orders\".")],
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")] = OutputFormat.table,
+    limit: Annotated[int | None, typer.Option(help="Most rows to print.")] = None,
+) -> None:
+    """Run a read-only query on the warehouse; anything but a single read is refused."""
+    from onefold.store.readonly_sql import run_query
+
+    result = run_query(open_workspace(workspace), query, limit=limit)
+    if fmt is OutputFormat.json:
+        print_json(result.records())
+    elif fmt is OutputFormat.csv:
+        write_csv(result.columns, result.rows)
+    else:
+        table = Table(*result.columns)
+        for row in result.rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        out.print(table)
