@@ -18,6 +18,8 @@ import orjson
 from onefold.demo import export, timeline, truth
 from onefold.demo.behaviour import SOURCES, make_behaviour
 from onefold.demo.catalog import make_catalog, make_stores
+from onefold.demo.emails import make_email_activity
+from onefold.demo.engagement import make_consents, make_inventory, make_visits
 from onefold.demo.orders import make_orders, simulate_purchases
 from onefold.demo.people import make_persons
 from onefold.demo.records import make_records, share_loyalty_with_app, ticket_source
@@ -29,7 +31,7 @@ from onefold.errors import InputError
 log = logging.getLogger(__name__)
 
 #: step names reported to ``progress`` in order (the CLI sizes its progress bar with this)
-STEPS = ("people", "orders", "returns", "tickets", "records", "write entities", "write truth")
+STEPS = ("people", "orders", "returns", "tickets", "records", "engagement", "write entities", "write truth")
 MAX_CUSTOMERS = 5_000_000
 
 
@@ -89,6 +91,14 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     records = make_records(rng, persons, beh, first_use)
     share_loyalty_with_app(rng, records)
 
+    step("engagement")
+    primary_rec = records.lookup[np.arange(customers), beh.primary]
+    email = make_email_activity(rng, records.fields["email"][primary_rec], records.source[primary_rec],
+                                records.created_s[primary_rec])
+    visits = make_visits(rng, records, orders, beh.home_store, len(stores.store_id))
+    consents = make_consents(rng, records, email)
+    inventory = make_inventory(rng, len(catalog.sku), orders, lines, orders.scarce)
+
     step("write entities")
     files = {
         "customers.csv": export.customers(records),
@@ -98,6 +108,10 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
         "order_items.csv": export.order_items(orders, lines, catalog),
         "returns.csv": export.returns(returns_, orders, lines, catalog),
         "tickets.csv": export.tickets(tickets, records, t_src),
+        "email_interactions.csv": export.email_interactions(email),
+        "store_visits.csv": export.store_visits(visits, records, stores),
+        "consents.csv": export.consents(consents),
+        "inventory.csv": export.inventory(inventory, catalog),
     }
     for name, columns in files.items():
         summary.files[name] = write_csv(out / name, columns)

@@ -9,12 +9,14 @@ import pyarrow as pa
 
 from onefold.demo.behaviour import CHANNELS, SOURCES
 from onefold.demo.catalog import Catalog, Stores
+from onefold.demo.emails import KINDS, EmailActivity
+from onefold.demo.engagement import CONSENT_CHANNELS, IDENTIFIER_TYPES, PURPOSES, Consents, Inventory, Visits
 from onefold.demo.names import CITIES
 from onefold.demo.orders import STATUSES, Lines, Orders
 from onefold.demo.records import Records, ticket_source
 from onefold.demo.returns import REASONS, Returns
 from onefold.demo.tickets import TICKET_CHANNELS, TOPICS, Tickets
-from onefold.demo.writer import NO_TIME, iso, iso_date, money, text
+from onefold.demo.writer import NO_TIME, iso, iso_date, money, sequential_ids, text
 
 Columns = dict[str, Any]
 
@@ -111,4 +113,43 @@ def tickets(t: Tickets, records: Records, ticket_src: np.ndarray) -> Columns:
     }
 
 
-__all__ = ["customers", "order_items", "orders", "products", "returns", "stores", "ticket_source", "tickets"]
+def email_interactions(e: EmailActivity) -> Columns:
+    return {
+        "interaction_id": sequential_ids("E", len(e.kind), 9),
+        "email": text(e.email),
+        "campaign_id": text(e.campaign_id),
+        "kind": np.array(KINDS)[e.kind],
+        "occurred_at": iso(e.at_s),
+    }
+
+
+def store_visits(v: Visits, records: Records, st: Stores) -> Columns:
+    return {
+        "visit_id": sequential_ids("V", len(v.at_s), 9),
+        "store_id": st.store_id[v.store],
+        "customer_source": np.array(SOURCES)[records.source[v.record]],
+        "customer_id": text(records.record_id[v.record]),
+        "visited_at": iso(v.at_s),
+    }
+
+
+def consents(c: Consents) -> Columns:
+    return {
+        "consent_id": sequential_ids("CN", len(c.at_s), 9),
+        "identifier_type": np.array(IDENTIFIER_TYPES)[c.identifier_type],
+        "identifier": text(c.identifier),
+        "purpose": np.array(PURPOSES)[c.purpose],
+        "channel": np.array(CONSENT_CHANNELS)[c.channel],
+        "status": np.where(c.granted, "granted", "withdrawn"),
+        "source": np.array(SOURCES)[c.source],
+        "at": iso(c.at_s),
+    }
+
+
+def inventory(inv: Inventory, catalog: Catalog) -> Columns:
+    return {"sku": catalog.sku, "on_hand": inv.on_hand, "backordered_qty": inv.backordered_qty,
+            "updated_at": iso(np.full(len(catalog.sku), inv.updated_s))}
+
+
+__all__ = ["consents", "customers", "email_interactions", "inventory", "order_items", "orders", "products", "returns",
+           "store_visits", "stores", "ticket_source", "tickets"]

@@ -54,6 +54,7 @@ class Orders:
     total: np.ndarray
     observed: np.ndarray
     late: np.ndarray
+    scarce: np.ndarray  # product indices that ran out (backordered) at the end of the data
 
 
 @dataclass
@@ -157,7 +158,7 @@ def make_orders(rng: np.random.Generator, beh: Behaviour, catalog: Catalog, n_st
     status = np.where(backordered, BACKORDERED, np.where(cancelled, CANCELLED, status))
     order_id = sequential_ids("O", n, 9)
     orders = Orders(order_id, person, channel, source, store, ordered, promised, arrival, status,
-                    subtotal, discount, shipping, total, observed, late & ~cancelled)
+                    subtotal, discount, shipping, total, observed, late & ~cancelled, scarce)
     return orders, lines
 
 
