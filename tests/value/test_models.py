@@ -104,9 +104,13 @@ def test_bad_rfm_input_names_the_column(x: list, tx: list, T: list, field: str) 
     assert info.value.location is not None and info.value.location.field == field
 
 
-def test_gamma_gamma_rejects_nonpositive_spend_and_no_repeaters() -> None:
+def test_gamma_gamma_rejects_negative_spend_and_no_repeaters() -> None:
     with pytest.raises(InputError, match="monetary_value"):
-        GammaGamma().fit([1, 2], [10.0, 0.0])
+        GammaGamma().fit([1, 2], [10.0, -1.0])
+    with_zero = GammaGamma().fit([1, 2, 3, 4, 2], [10.0, 0.0, 12.0, 30.0, 8.0])
+    without = GammaGamma().fit([1, 3, 4, 2], [10.0, 12.0, 30.0, 8.0])
+    assert with_zero.params == pytest.approx(without.params)
+    assert with_zero.n_ == 4
     with pytest.raises(InputError, match="repeat"):
         GammaGamma().fit([0, 0], [0.0, 0.0])
 

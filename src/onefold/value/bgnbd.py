@@ -105,8 +105,10 @@ class BetaGeo(FittedModel):
         x, tx, T_, tt = np.broadcast_arrays(x, tx, T_, tt)
         (ux, utx, uT, ut), _, inverse = collapse(x, tx, T_, tt)
         z = ut / (alpha + uT + ut)
+        # ₂F₁ depends on (x, T, t) but not t_x: evaluate it once per distinct triple.
+        (fx, fz), _, f_inv = collapse(ux, z)
         with np.errstate(all="ignore"):
-            f = hyp2f1(a + b - 1 - r, a - 1, a + b + ux - 1, z)
+            f = hyp2f1(a + b - 1 - r, a - 1, a + b + fx - 1, fz)[f_inv]
             k = (a - 1) * np.log1p(-z)
             body = -np.expm1(k) + np.exp(k) * (1 - f)  # = 1 − (1−z)^(a−1)·F without cancellation
             lead = (a + b + ux - 1) / (a - 1)
