@@ -46,6 +46,11 @@ def test_map_option_and_quarantine_list_show(workspace: WorkspacePaths, tmp_path
     assert [(r["source"], r["row"], r["field"], r["record_key"]) for r in listed] == [("p.csv", 2, "price", "B")]
     shown = json.loads(run_cli("quarantine", "show", str(listed[0]["id"]), "--json", *ws_args(workspace)).stdout)
     assert shown["payload"] == {"sku": "B", "price": "x"}
+    retried = json.loads(run_cli("quarantine", "retry", "--json", *ws_args(workspace)).stdout)
+    assert retried == {"checked": 1, "released": 0, "still_open": 1, "not_retryable": 0}
+    quality = {r["entity"]: r for r in json.loads(run_cli("quality", "--json", *ws_args(workspace)).stdout)}
+    assert quality["products"]["rows"] == 1 and quality["products"]["invalid_rate"] == 0.5
+    assert quality["products"]["completeness"]["name"] == 0.0
     missing = run_cli("quarantine", "show", "999", *ws_args(workspace), check=False)
     assert missing.returncode == 1 and "no quarantined record with id 999" in missing.stderr
 

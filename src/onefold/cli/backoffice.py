@@ -44,6 +44,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(quarantine_app, name="quarantine")
     app.command("build")(build_cmd)
     app.command("sql")(sql_cmd)
+    app.command("quality")(quality_cmd)
 
 
 @contextmanager
@@ -201,3 +202,51 @@ def sql_cmd(
         for row in result.rows:
             table.add_row(*("" if v is None else str(v) for v in row))
         out.print(table)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    workspace: WorkspaceOpt,
+    entity: Annotated[str | None, typer.Option(help="Only this entity.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Re-check open quarantined rows (e.g. orphans whose parent has arrived); land those that pass."""
+    from onefold.collect.backoffice.retry import retry_quarantined
+
+    result = retry_quarantined(open_workspace(workspace), entity=entity)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    out.print(f"re-checked {result.checked}, released {result.released}, still open {result.still_open}")
+    if result.not_retryable:
+        err.print(
+            f"{result.not_retryable} row(s) could not be split into fields or were not UTF-8: "
+            "fix the file and import it again"
+        )
+
+
+def quality_cmd(
+    workspace: WorkspaceOpt,
+    as_json: Annotated[bool, typer.Option("--json", help="The full report as JSON.")] = False,
+) -> None:
+    """Data-quality report per entity: completeness, invalid rate, duplicates, orphans, freshness."""
+    from onefold.collect.backoffice.quality import quality_report
+
+    reports = quality_report(open_workspace(workspace))
+    if as_json:
+        print_json([r.as_dict() for r in reports])
+        return
+    table = Table("entity", "rows", "invalid", "orphans", "duplicates", "latest", "age (days)", "least complete")
+    for r in reports:
+        worst = sorted(r.completeness.items(), key=lambda kv: kv[1])[:2] if r.rows else []
+        table.add_row(
+            r.entity,
+            str(r.rows),
+            f"{r.quarantined} ({r.invalid_rate:.1%})",
+            str(r.orphans_quarantined + r.orphans_landed),
+            ", ".join(f"{f} {n}" for f, n in r.duplicates.items() if n) or "-",
+            r.latest or "-",
+            "-" if r.age_days is None else f"{r.age_days:g}",
+            ", ".join(f"{f} {c:.0%}" for f, c in worst) or "-",
+        )
+    out.print(table)

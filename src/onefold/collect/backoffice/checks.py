@@ -208,3 +208,16 @@ def good_rows_sql(entity: Entity) -> str:
     """Typed good rows, ready to upsert."""
     cols = ", ".join(f"c.{q(f.name)}" for f in entity.fields)
     return f"SELECT {cols}, c._source, c._src_row AS _row, c._key FROM checked c JOIN verdict v USING (_row) WHERE v._good"
+
+
+def keep_landed_sql(entity: Entity) -> str:
+    """Mark as not good the verdict rows whose key is already in the entity table.
+
+    Used by retry: a quarantined row (say, a duplicate of a row that landed) must never overwrite
+    data that was accepted since; it stays open until a corrected file is imported.
+    """
+    match = " AND ".join(f"t.{q(k)} = c.{q(k)}" for k in entity.key)
+    return (
+        "UPDATE verdict SET _good = false WHERE _good AND _row IN (SELECT c._row FROM checked c "
+        f"WHERE EXISTS (SELECT 1 FROM main.{q(entity.name)} t WHERE {match}))"
+    )
