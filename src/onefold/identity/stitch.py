@@ -28,18 +28,49 @@ from onefold.store.stitch_graph import Key, ProfileRow
 TRAIT_IDENTIFIERS = ("email", "phone")
 
 
-def event_keys(event: ValidEvent, blocklist: Blocklist) -> list[Key]:
+class _Allowed:
+    """Blocklist checks memoised for one batch: the same ids repeat across a user's events."""
+
+    def __init__(self, blocklist: Blocklist) -> None:
+        self._blocklist = blocklist
+        self._seen: dict[Key, bool] = {}
+
+    def __call__(self, key: Key) -> bool:
+        ok = self._seen.get(key)
+        if ok is None:
+            ok = self._seen[key] = not self._blocklist.blocks(*key)
+        return ok
+
+
+def event_keys(event: ValidEvent, allowed: _Allowed) -> list[Key]:
     """Identifiers an event proves belong together (alias ``previousId`` is resolved separately)."""
     keys: list[Key] = []
-    for kind, raw in (("user_id", event.user_id), ("anonymous_id", event.anonymous_id)):
-        if raw is not None and not blocklist.blocks(kind, raw):
-            keys.append((kind, raw))
+    if event.user_id is not None and allowed(key := ("user_id", event.user_id)):
+        keys.append(key)
+    if event.anonymous_id is not None and allowed(key := ("anonymous_id", event.anonymous_id)):
+        keys.append(key)
     if event.traits:
         for kind in TRAIT_IDENTIFIERS:
             value = normalize_identifier(kind, event.traits.get(kind))
-            if value is not None and not blocklist.blocks(kind, value):
-                keys.append((kind, value))
+            if value is not None and allowed(key := (kind, value)):
+                keys.append(key)
     return keys
+
+
+def _keys_per_event(events: Sequence[tuple[int, ValidEvent]], allowed: _Allowed) -> list[list[Key]]:
+    # Most events carry no traits and repeat their sender's (userId, anonymousId): memoise on that pair.
+    memo: dict[tuple[str | None, str | None], list[Key]] = {}
+    out: list[list[Key]] = []
+    for _, e in events:
+        if e.traits or e.type == "alias":
+            out.append(event_keys(e, allowed))
+            continue
+        pair = (e.user_id, e.anonymous_id)
+        keys = memo.get(pair)
+        if keys is None:
+            keys = memo[pair] = event_keys(e, allowed)
+        out.append(keys)  # shared, never mutated: alias events (which get a key appended) are not memoised
+    return out
 
 
 class _UnionFind:
@@ -60,11 +91,12 @@ class _UnionFind:
 
 def stitch(conn: sqlite3.Connection, events: Sequence[tuple[int, ValidEvent]], *, blocklist: Blocklist) -> None:
     """Fold a batch of newly stored events (seq, event) into the profile graph (caller's transaction)."""
-    per_event = [event_keys(e, blocklist) for _, e in events]
+    allowed = _Allowed(blocklist)
+    per_event = _keys_per_event(events, allowed)
     aliases = {
         e.previous_id
         for _, e in events
-        if e.type == "alias" and e.previous_id and not blocklist.blocks("user_id", e.previous_id)
+        if e.type == "alias" and e.previous_id and allowed(("user_id", e.previous_id))
     }
     wanted = {k for keys in per_event for k in keys}
     wanted.update(("user_id", p) for p in aliases)
@@ -79,7 +111,7 @@ def stitch(conn: sqlite3.Connection, events: Sequence[tuple[int, ValidEvent]], *
     uf = _UnionFind()
     for key, pid in known.items():
         uf.union(key, ("#profile", pid))
-    for keys in per_event:
+    for keys in {tuple(k) for k in per_event if len(k) > 1}:  # a user's events repeat the same ids
         for key in keys[1:]:
             uf.union(keys[0], key)
 

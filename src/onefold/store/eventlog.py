@@ -17,8 +17,8 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -28,9 +28,9 @@ _PREFIX = "seg-"
 _SUFFIX = ".jsonl"
 
 
-@dataclass(frozen=True, slots=True)
-class LogPosition:
-    """Where one event's line lives: segment (its first seq), byte offset and length (no newline)."""
+class LogPosition(NamedTuple):
+    """Where one event's line lives: segment (its first seq), byte offset and length (no newline).
+    A NamedTuple because one is built per event on the hot path."""
 
     segment: int
     offset: int
@@ -173,15 +173,21 @@ class EventLog:
         first_seq = self.last_seq + 1
         if self._fd is None or self._size >= self.segment_max_bytes:
             self._open(first_seq, segment_path(self.directory, first_seq))
-        parts: list[bytes] = []
+        parts: list[bytes | memoryview] = []
         positions: list[LogPosition] = []
         offset = self._size
-        for i, line in enumerate(lines):
-            stamped = b'{"seq":%d,' % (first_seq + i) + line[1:]
-            parts.append(stamped)
-            positions.append(LogPosition(self._segment, offset, len(stamped)))
-            offset += len(stamped) + 1
-        payload = b"\n".join(parts) + b"\n"
+        segment = self._segment
+        seq = first_seq
+        for line in lines:
+            head = b'\n{"seq":%d,' % seq  # each line starts with the newline ending the previous one
+            parts.append(head)
+            parts.append(memoryview(line)[1:])
+            length = len(head) + len(line) - 2
+            positions.append(LogPosition(segment, offset, length))
+            offset += length + 1
+            seq += 1
+        parts.append(b"\n")
+        payload = b"".join(parts)[1:]
         assert self._fd is not None
         written = os.write(self._fd, payload)
         while written < len(payload):  # pragma: no cover - short writes are rare on regular files

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from onefold.schema.events import EventProblem, ValidEvent, validate_event
+from onefold.schema.events import EventProblem, Received, ValidEvent, validate_event
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 
 
-def check(event: object, **kw: object) -> ValidEvent | EventProblem:
-    return validate_event(event, received_at=NOW, **kw)  # type: ignore[arg-type]
+def check(event: object, *, sent_at: str | None = None, **kw: object) -> ValidEvent | EventProblem:
+    return validate_event(event, received=Received.now(sent_at=sent_at, at=NOW), **kw)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,12 @@ def test_numbers_become_strings_and_message_id_is_generated() -> None:
     assert result.user_id == "42" and result.body["userId"] == "42"
     assert result.message_id.startswith("srv-") and result.body["messageId"] == result.message_id
     assert result.timestamp == result.received_at == "2025-06-01T12:00:00.000Z"
+
+
+def test_unparseable_batch_sent_at_is_refused() -> None:
+    result = check({"type": "track", "userId": "u", "event": "E", "timestamp": "2025-06-01T13:00:00Z"},
+                   sent_at="soon")
+    assert isinstance(result, EventProblem) and result.field == "sentAt"
 
 
 def test_clock_skew_uses_batch_or_event_sent_at() -> None:

@@ -8,14 +8,16 @@ import orjson
 
 from onefold.collect.events.staging import stage_events
 from onefold.config import load_settings
-from onefold.schema.events import ValidEvent, validate_event
+from onefold.schema.events import Received, ValidEvent, validate_event
 from onefold.store.build import connect_duckdb, run_build
 from onefold.store.eventlog import EventLog, list_segments
 from onefold.store.workspace import WorkspacePaths, open_state
 
 
 def _line(body: dict[str, object]) -> bytes:
-    result = validate_event(body, received_at=datetime(2025, 5, 1, 10, 0, tzinfo=UTC), sent_at="2025-05-01T10:00:05Z")
+    result = validate_event(
+        body, received=Received.now(at=datetime(2025, 5, 1, 10, 0, tzinfo=UTC), sent_at="2025-05-01T10:00:05Z")
+    )
     assert isinstance(result, ValidEvent)
     return orjson.dumps(result.body)
 

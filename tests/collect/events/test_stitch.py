@@ -7,7 +7,7 @@ from typing import Any
 
 from onefold.identity.normalize import Blocklist
 from onefold.identity.stitch import stitch
-from onefold.schema.events import ValidEvent, validate_event
+from onefold.schema.events import Received, ValidEvent, validate_event
 from onefold.store import stitch_graph as graph
 from onefold.store.sqlite import transaction
 from onefold.store.workspace import WorkspacePaths, open_state
@@ -16,7 +16,7 @@ BLOCK = Blocklist(["test@test.com", "null", "0000000000"])
 
 
 def _ev(**body: Any) -> ValidEvent:
-    result = validate_event(body, received_at=datetime(2025, 1, 1, tzinfo=UTC))
+    result = validate_event(body, received=Received.now(at=datetime(2025, 1, 1, tzinfo=UTC)))
     assert isinstance(result, ValidEvent), result
     return result
 

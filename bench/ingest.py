@@ -1,0 +1,248 @@
+"""Ingest throughput and ack latency of `onefold serve`, durable (fsync) vs the same server without fsync.
+
+Peer: the same server with ``ONEFOLD_COLLECT__FSYNC=false`` (acks after the write reaches the page
+cache, not the disk), so the ratio isolates the cost of durable acks.
+
+Load comes from separate processes (``multiprocessing``), each with keep-alive HTTP connections
+on threads, sending ``/v1/batch`` requests of 100 Segment track events with unique messageIds.
+
+1. Sustained: every connection sends back-to-back for a fixed time; events/s = acked / seconds.
+2. Latency: an open-loop schedule at a fixed 5,000 events/s (50 requests/s); latency is measured
+   from the *scheduled* send time, so a stalled server cannot hide its queueing (no coordinated
+   omission). Reports p50 and p99.
+
+Usage: ``.venv/bin/python bench/ingest.py [--quick]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import multiprocessing as mp
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import print_table  # noqa: E402
+
+EVENTS_PER_REQUEST = 100
+PLACEHOLDER = b"@@REQ@@@@@@@@@@@@@@@"  # 20 bytes, replaced by a unique request id
+
+
+def _template() -> bytes:
+    """One 100-event batch body; PLACEHOLDER makes messageIds unique per request."""
+    batch = [
+        {
+            "type": "track",
+            "userId": f"user-{i % 37}",
+            "anonymousId": f"anon-{i % 37}",
+            "event": "Product Viewed",
+            "messageId": f"{PLACEHOLDER.decode()}-{i:03d}",
+            "timestamp": "2025-06-01T12:00:00.000Z",
+            "properties": {"sku": f"SKU-{i}", "price": 19.99, "currency": "EUR", "list": "search"},
+            "context": {
+                "library": {"name": "analytics-python", "version": "2.4.0"},
+                "ip": "203.0.113.9",
+                "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
+                "page": {"path": "/p/sku", "url": "https://shop.example/p/sku"},
+            },
+        }
+        for i in range(EVENTS_PER_REQUEST)
+    ]
+    return orjson.dumps({"batch": batch, "sentAt": "2025-06-01T12:00:00.100Z"})
+
+
+def _body(template: bytes, request_id: str) -> bytes:
+    return template.replace(PLACEHOLDER, request_id.encode().ljust(len(PLACEHOLDER), b"_")[: len(PLACEHOLDER)])
+
+
+def _post(conn: http.client.HTTPConnection, body: bytes, auth: str) -> int:
+    conn.request("POST", "/v1/batch", body=body,
+                 headers={"Content-Type": "application/json", "Authorization": auth})
+    resp = conn.getresponse()
+    resp.read()
+    return resp.status
+
+
+def _auth(key: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+
+
+def _sustained_worker(port: int, key: str, tag: str, threads: int, seconds: float, out: Any) -> None:
+    template, auth = _template(), _auth(key)
+    counts = [0] * threads
+    errors = [0] * threads
+    start_at = time.monotonic() + 0.2
+
+    def run(t: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < start_at:
+            time.sleep(0.001)
+        n = 0
+        while time.monotonic() < start_at + seconds:
+            status = _post(conn, _body(template, f"{tag}{t}x{n}"), auth)
+            n += 1
+            if status == 200:
+                counts[t] += EVENTS_PER_REQUEST
+            else:
+                errors[t] += 1
+        conn.close()
+
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    out.put((sum(counts), sum(errors), time.monotonic() - start_at))
+
+
+def _paced_worker(port: int, key: str, tag: str, rate_rps: float, seconds: float, threads: int, out: Any) -> None:
+    """Open loop: request i is due at start + i/rate; a pool of connections takes due requests."""
+    template, auth = _template(), _auth(key)
+    total = int(rate_rps * seconds)
+    start = time.monotonic() + 0.3
+    latencies: list[float] = []
+    lock = threading.Lock()
+    next_index = [0]
+    errors = [0]
+
+    def run(t: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while True:
+            with lock:
+                i = next_index[0]
+                next_index[0] += 1
+            if i >= total:
+                break
+            due = start + i / rate_rps
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            status = _post(conn, _body(template, f"{tag}p{i}"), auth)
+            elapsed = time.monotonic() - due
+            with lock:
+                latencies.append(elapsed)
+                if status != 200:
+                    errors[0] += 1
+        conn.close()
+
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    out.put((sorted(latencies), errors[0]))
+
+
+class Server:
+    def __init__(self, *, fsync: bool, workdir: Path) -> None:
+        self.workspace = workdir / ("ws-fsync" if fsync else "ws-nofsync")
+        self.env = {**os.environ, "ONEFOLD_COLLECT__FSYNC": "true" if fsync else "false"}
+        self.port = _free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.key = ""
+
+    def __enter__(self) -> Server:
+        onefold = [sys.executable, "-m", "onefold"]
+        ws = ["--workspace", str(self.workspace)]
+        subprocess.run([*onefold, "init", *ws], check=True, capture_output=True)
+        created = subprocess.run([*onefold, "keys", "create", *ws, "--role", "writer", "--name", "bench"],
+                                 check=True, capture_output=True, text=True)
+        self.key = created.stdout.strip().splitlines()[-1]
+        self.proc = subprocess.Popen([*onefold, "serve", *ws, "--port", str(self.port)], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def __exit__(self, *_: object) -> None:
+        assert self.proc is not None
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _run_processes(target: Any, args_list: list[tuple[Any, ...]]) -> list[Any]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, queue)) for args in args_list]
+    for p in procs:
+        p.start()
+    results = [queue.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return results
+
+
+def sustained(server: Server, *, seconds: float, processes: int, threads: int) -> tuple[float, int]:
+    results = _run_processes(
+        _sustained_worker, [(server.port, server.key, f"s{i}-", threads, seconds) for i in range(processes)]
+    )
+    events = sum(r[0] for r in results)
+    errors = sum(r[1] for r in results)
+    elapsed = max(r[2] for r in results)
+    return events / elapsed, errors
+
+
+def paced(server: Server, *, events_per_s: int, seconds: float) -> tuple[float, float, int]:
+    rate = events_per_s / EVENTS_PER_REQUEST
+    (lat, errors), = _run_processes(_paced_worker, [(server.port, server.key, "lat-", rate, seconds, 8)])
+    p50 = lat[len(lat) // 2]
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    return p50 * 1000, p99 * 1000, errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short runs (smoke test)")
+    args = parser.parse_args()
+    seconds = 2.0 if args.quick else 10.0
+    paced_seconds = 2.0 if args.quick else 10.0
+    results: dict[bool, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="onefold-bench-") as tmp:
+        for fsync in (False, True):
+            with Server(fsync=fsync, workdir=Path(tmp)) as server:
+                rate, errors = sustained(server, seconds=seconds, processes=2, threads=8)
+                p50, p99, lat_errors = paced(server, events_per_s=5_000, seconds=paced_seconds)
+                results[fsync] = {"rate": rate, "errors": errors, "p50": p50, "p99": p99, "lat_errors": lat_errors}
+    peer, ours = results[False], results[True]
+    print_table(
+        f"ingest: /v1/batch x{EVENTS_PER_REQUEST} events, load from 2 other processes ({os.cpu_count()} CPUs, shared)",
+        ["work", "peer: same server, fsync off", "onefold: fsync'd acks", "ratio onefold/peer", "quality"],
+        [
+            ["sustained events/s", round(peer["rate"]), round(ours["rate"]), ours["rate"] / peer["rate"],
+             f"non-200: {int(ours['errors'])} / peer {int(peer['errors'])}"],
+            ["p50 ack ms at 5,000 ev/s", peer["p50"], ours["p50"], ours["p50"] / peer["p50"], ""],
+            ["p99 ack ms at 5,000 ev/s", peer["p99"], ours["p99"], ours["p99"] / peer["p99"],
+             f"non-200: {int(ours['lat_errors'])} / peer {int(peer['lat_errors'])}"],
+        ],
+    )
+    print(f"targets: >= 20,000 events/s durable -> {'met' if ours['rate'] >= 20_000 else 'NOT met'}; "
+          f"p99 <= 50 ms at 5,000/s -> {'met' if ours['p99'] <= 50 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
