@@ -20,6 +20,7 @@ from onefold.demo.behaviour import SOURCES, make_behaviour
 from onefold.demo.catalog import make_catalog, make_stores
 from onefold.demo.emails import make_email_activity
 from onefold.demo.engagement import make_consents, make_inventory, make_visits
+from onefold.demo.events import make_events, write_events
 from onefold.demo.orders import make_orders, simulate_purchases
 from onefold.demo.people import make_persons
 from onefold.demo.records import make_records, share_loyalty_with_app, ticket_source
@@ -31,7 +32,7 @@ from onefold.errors import InputError
 log = logging.getLogger(__name__)
 
 #: step names reported to ``progress`` in order (the CLI sizes its progress bar with this)
-STEPS = ("people", "orders", "returns", "tickets", "records", "engagement", "write entities", "write truth")
+STEPS = ("people", "orders", "returns", "tickets", "records", "engagement", "events", "write entities", "write truth")
 MAX_CUSTOMERS = 5_000_000
 
 
@@ -99,6 +100,12 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     consents = make_consents(rng, records, email)
     inventory = make_inventory(rng, len(catalog.sku), orders, lines, orders.scarce)
 
+    step("events")
+    event_rows, devices = make_events(rng, records, orders, lines, catalog)
+    out.mkdir(parents=True, exist_ok=True)
+    summary.files["events.jsonl"] = write_events(rng, out / "events.jsonl", event_rows, devices, records, orders,
+                                                 lines, catalog)
+
     step("write entities")
     files = {
         "customers.csv": export.customers(records),
@@ -119,12 +126,8 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     step("write truth")
     n = customers
     pid = text(persons.person_id)
-    summary.files["truth/person_of_record.csv"] = write_csv(out / "truth" / "person_of_record.csv", {
-        "record_type": np.full(len(records.person), "customer"),
-        "source": np.array(SOURCES)[records.source],
-        "record_id": text(records.record_id),
-        "person_id": text(persons.person_id[records.person]),
-    })
+    summary.files["truth/person_of_record.csv"] = write_csv(out / "truth" / "person_of_record.csv",
+                                                            export.person_of_record(records, devices, persons.person_id))
     rt = truth.serial_returners(n, orders, lines, returns_)
     summary.files["truth/serial_returners.csv"] = write_csv(out / "truth" / "serial_returners.csv", {
         "person_id": pid, "return_rate": np.round(rt.return_rate, 6), "is_serial_returner": rt.is_serial.astype(np.int64),

@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from onefold.demo.behaviour import CHANNELS, SOURCES
+from onefold.demo.behaviour import APP, CHANNELS, SOURCES, WEB
 from onefold.demo.catalog import Catalog, Stores
 from onefold.demo.emails import KINDS, EmailActivity
 from onefold.demo.engagement import CONSENT_CHANNELS, IDENTIFIER_TYPES, PURPOSES, Consents, Inventory, Visits
+from onefold.demo.events import Devices
 from onefold.demo.names import CITIES
 from onefold.demo.orders import STATUSES, Lines, Orders
 from onefold.demo.records import Records, ticket_source
@@ -151,5 +152,20 @@ def inventory(inv: Inventory, catalog: Catalog) -> Columns:
             "updated_at": iso(np.full(len(catalog.sku), inv.updated_s))}
 
 
-__all__ = ["consents", "customers", "email_interactions", "inventory", "order_items", "orders", "products", "returns",
+def person_of_record(records: Records, devices: Devices, person_id: np.ndarray) -> Columns:
+    """Customer records, then web/app userIds, then device anonymousIds, each with its true person."""
+    users = np.flatnonzero(np.isin(records.source, (WEB, APP)))
+    dev_source = np.where(devices.app, "app", "web")
+    return {
+        "record_type": np.concatenate([np.full(len(records.person), "customer"), np.full(len(users), "user_id"),
+                                       np.full(len(devices.uuid), "anonymous_id")]),
+        "source": np.concatenate([np.array(SOURCES)[records.source], np.array(SOURCES)[records.source[users]],
+                                  dev_source]),
+        "record_id": text(np.concatenate([records.record_id, records.record_id[users], devices.uuid])),
+        "person_id": text(person_id[np.concatenate([records.person, records.person[users],
+                                                    records.person[devices.record]])]),
+    }
+
+
+__all__ = ["consents", "customers", "person_of_record", "email_interactions", "inventory", "order_items", "orders", "products", "returns",
            "store_visits", "stores", "ticket_source", "tickets"]
