@@ -20,13 +20,18 @@ Usage: ``.venv/bin/python bench/value.py [--quick]`` (quick: 1 repeat, 200k synt
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+# Both peers run with single-threaded BLAS: on this loaded 2-core VM, OpenBLAS thread wake-ups cost
+# more than the 4-parameter L-BFGS-B steps they serve (measured: ~0.5 s of 1.4 s in onefold's fits).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import measure_in_subprocess, print_table  # noqa: E402

@@ -138,6 +138,19 @@ class FittedModel:
         inner = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
         return f"{self.name}({inner}, log_likelihood={self.log_likelihood_:.2f})"
 
+    # -- predictions on distinct rows ---------------------------------------------------------
+    def _expected(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray:
+        """E[Y(t) | x, t_x, T] on already validated, distinct rows (models that predict purchases)."""
+        raise NotImplementedError(f"{self.name} does not predict purchases")
+
+    def _by_distinct_rows(self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
+        """Validate, collapse identical (x, t_x, T, t) rows, evaluate ``_expected`` once per row kind."""
+        self.params  # noqa: B018 - raises NotFittedError before any work
+        x, tx, t_ = check_rfm(frequency, recency, T)
+        x, tx, t_, tt = np.broadcast_arrays(x, tx, t_, as_array(t, "t"))
+        (ux, utx, uT, ut), _, inverse = collapse(x, tx, t_, tt)
+        return np.asarray(self._expected(ut, ux, utx, uT)[inverse])
+
     # -- optimisation -------------------------------------------------------------------------
     def _optimise(
         self,

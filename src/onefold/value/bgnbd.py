@@ -99,11 +99,10 @@ class BetaGeo(FittedModel):
         Euler's transformation as (1−z)^(a−1)·₂F₁(a+b−1−r, a−1; a+b+x−1; z): its first two
         parameters no longer grow with x, so large frequencies neither overflow nor lose precision.
         """
+        return self._by_distinct_rows(t, frequency, recency, T)
+
+    def _expected(self, ut: np.ndarray, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._p()
-        x, tx, T_ = check_rfm(frequency, recency, T)
-        tt = as_array(t, "t")
-        x, tx, T_, tt = np.broadcast_arrays(x, tx, T_, tt)
-        (ux, utx, uT, ut), _, inverse = collapse(x, tx, T_, tt)
         z = ut / (alpha + uT + ut)
         # ₂F₁ depends on (x, T, t) but not t_x: evaluate it once per distinct triple.
         (fx, fz), _, f_inv = collapse(ux, z)
@@ -113,7 +112,7 @@ class BetaGeo(FittedModel):
             body = -np.expm1(k) + np.exp(k) * (1 - f)  # = 1 − (1−z)^(a−1)·F without cancellation
             lead = (a + b + ux - 1) / (a - 1)
             out = lead * body * expit(-_log_dropout_odds(ux, utx, uT, r, alpha, a, b))
-        return np.asarray(out[inverse])
+        return np.asarray(out)
 
     def expected_purchases_new(self, t: ArrayLike) -> np.ndarray:
         """E[X(t)] for a randomly chosen new customer (FHL 2005 eq. 9)."""

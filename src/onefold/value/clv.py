@@ -20,8 +20,7 @@ PERIODS_PER_YEAR = {"D": 365.25, "W": 365.25 / 7}
 
 
 class TransactionModel(Protocol):
-    def expected_purchases(self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike,
-                           T: ArrayLike) -> np.ndarray: ...
+    def _expected(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray: ...
 
 
 def periodic_rate(annual_rate: float, freq: str) -> float:
@@ -39,7 +38,7 @@ def expected_purchases_path(model: TransactionModel, frequency: ArrayLike, recen
     (frequency, recency, T) so the cost does not grow with duplicate customers."""
     x, tx, t = check_rfm(frequency, recency, T)
     (ux, utx, ut), _, inverse = collapse(x, tx, t)
-    path = np.column_stack([model.expected_purchases(float(k), ux, utx, ut) for k in times])
+    path = np.column_stack([model._expected(np.full(ux.shape, float(k)), ux, utx, ut) for k in times])
     return path[inverse]
 
 

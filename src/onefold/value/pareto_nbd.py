@@ -15,7 +15,7 @@ from typing import Self
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
-from onefold.value._base import ArrayLike, FittedModel, as_array, check_rfm, collapse, fingerprint
+from onefold.value._base import ArrayLike, FittedModel, check_rfm, collapse, fingerprint
 
 
 def _log_a0(x: np.ndarray, tx: np.ndarray, T: np.ndarray, r: float, alpha: float, s: float,
@@ -86,13 +86,11 @@ class ParetoNBD(FittedModel):
     def expected_purchases(self, t: ArrayLike, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
         """E[Y(t) | x, t_x, T] = (r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]·P(alive)
         (Schmittlein et al. 1987 eq. 22; the s → 1 limit is handled by expm1)."""
+        return self._by_distinct_rows(t, frequency, recency, T)
+
+    def _expected(self, ut: np.ndarray, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
         r, alpha, s, beta = self._p()
-        x, tx, T_ = check_rfm(frequency, recency, T)
-        tt = as_array(t, "t")
-        x, tx, T_, tt = np.broadcast_arrays(x, tx, T_, tt)
-        (ux, utx, uT, ut), _, inverse = collapse(x, tx, T_, tt)
         log_ratio = np.log(beta + uT + ut) - np.log(beta + uT)
         # (1 − e^{−(s−1)L})/(s−1) → L as s → 1.
         factor = -np.expm1(-(s - 1) * log_ratio) / (s - 1) if abs(s - 1) > 1e-9 else log_ratio
-        out = (r + ux) * (beta + uT) / (alpha + uT) * factor * expit(-self._log_dead_odds(ux, utx, uT))
-        return np.asarray(out[inverse])
+        return np.asarray((r + ux) * (beta + uT) / (alpha + uT) * factor * expit(-self._log_dead_odds(ux, utx, uT)))
