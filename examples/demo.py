@@ -57,7 +57,11 @@ def send_events(base: str, key: str, events_file: Path) -> int:
         for line in f:
             if not line.strip():
                 continue
-            batch.append(json.loads(line))
+            event = json.loads(line)
+            # A backfill of history, not a live SDK: without sentAt the server keeps each event's own
+            # timestamp instead of correcting it for clock skew against today's receivedAt.
+            event.pop("sentAt", None)
+            batch.append(event)
             size += len(line)
             if len(batch) == 100 or size > 400_000:
                 request(f"{base}/v1/batch", key, json.dumps({"batch": batch}).encode())
