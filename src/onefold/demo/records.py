@@ -42,6 +42,7 @@ _RATES = {
 }
 _PREFIX = {WEB: ("W", 7), 1: ("A", 7), POS: ("L", 8), CALL_CENTER: ("CC", 6), LEGACY: ("EC", 6)}
 DUPLICATE_RATE = 0.03
+DOB_SWAP_RATE = 0.01  # a clerk typed day and month the other way round (only when both are <= 12)
 
 
 @dataclass
@@ -157,13 +158,26 @@ def _fields(rng: np.random.Generator, persons: Persons, person: np.ndarray, sour
     state = np.where(no_addr, empty, np.array([c.state for c in CITIES], dtype=STR)[addr.city])
 
     dob_present = rng.random(m) < _rate("dob_present", source)
+    dob = swap_day_month(persons.dob_days[person], rng.random(m) < DOB_SWAP_RATE)
     loyalty = np.where(source == POS, sequential_ids("LY", m, 9, numbers=rng.permutation(m) + 1), empty)
     return {
         "first_name": first, "last_name": last, "email": email, "phone": phone,
         "street": np.where(no_addr, empty, street), "city": city, "postcode": np.where(no_addr, empty, addr.postcode),
         "state": state, "country": np.where(no_addr, empty, np.array("US", dtype=STR)),
-        "dob_present": dob_present, "dob_days": persons.dob_days[person], "loyalty_id": loyalty,
+        "dob_present": dob_present, "dob_days": dob, "loyalty_id": loyalty,
     }
+
+
+def swap_day_month(days: np.ndarray, swap: np.ndarray) -> np.ndarray:
+    """Days since 1970 with day and month exchanged where ``swap`` (and the swap gives a real date)."""
+    dt = days.astype("datetime64[D]")
+    year = dt.astype("datetime64[Y]")
+    month = dt.astype("datetime64[M]")
+    m = (month - year.astype("datetime64[M]")).astype(np.int64) + 1
+    d = (dt - month.astype("datetime64[D]")).astype(np.int64) + 1
+    ok = swap & (d <= 12) & (d != m)
+    swapped = (year.astype("datetime64[M]") + (d - 1)).astype("datetime64[D]") + (m - 1)
+    return np.where(ok, swapped.astype(np.int64), days)
 
 
 def share_loyalty_with_app(rng: np.random.Generator, records: Records) -> None:
@@ -174,4 +188,5 @@ def share_loyalty_with_app(rng: np.random.Generator, records: Records) -> None:
     records.fields["loyalty_id"][linked] = records.fields["loyalty_id"][records.lookup[records.person[linked], POS]]
 
 
-__all__ = ["DUPLICATE_RATE", "SOURCES", "Records", "make_records", "share_loyalty_with_app", "ticket_source"]
+__all__ = ["DOB_SWAP_RATE", "DUPLICATE_RATE", "SOURCES", "Records", "make_records", "share_loyalty_with_app",
+           "swap_day_month", "ticket_source"]

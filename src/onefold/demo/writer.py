@@ -31,11 +31,15 @@ def money(cents: np.ndarray) -> pa.Array:
 
 
 def iso(seconds: np.ndarray) -> pa.Array:
-    """Epoch seconds -> ``YYYY-MM-DDTHH:MM:SSZ``; ``NO_TIME`` -> null (empty CSV field)."""
+    """Epoch seconds -> ``YYYY-MM-DDTHH:MM:SSZ``; ``NO_TIME`` -> null (empty CSV field).
+
+    Casting to text and patching the separator is ~5x faster than ``strftime`` in Arrow.
+    """
     seconds = np.asarray(seconds, dtype=np.int64)
     mask = seconds == NO_TIME
-    ts = pa.array(np.where(mask, 0, seconds).astype("datetime64[s]"), mask=mask)
-    return pc.strftime(ts, format="%Y-%m-%dT%H:%M:%SZ")
+    ts = pa.array(np.where(mask, 0, seconds), mask=mask).view(pa.timestamp("s"))
+    plain = pc.utf8_replace_slice(pc.cast(ts, pa.string()), start=10, stop=11, replacement="T")
+    return pc.binary_join_element_wise(plain, "Z", "")
 
 
 def iso_date(days_since_epoch: np.ndarray, *, missing: np.ndarray | None = None) -> pa.Array:
