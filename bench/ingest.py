@@ -66,11 +66,17 @@ def _body(template: bytes, request_id: str) -> bytes:
 
 
 def _post(conn: http.client.HTTPConnection, body: bytes, auth: str) -> int:
-    conn.request("POST", "/v1/batch", body=body,
-                 headers={"Content-Type": "application/json", "Authorization": auth})
-    resp = conn.getresponse()
-    resp.read()
-    return resp.status
+    """One keep-alive request; a connection failure counts as status 0 (the connection reopens)."""
+    try:
+        conn.request("POST", "/v1/batch", body=body,
+                     headers={"Content-Type": "application/json", "Authorization": auth})
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        time.sleep(0.01)
+        return 0
 
 
 def _auth(key: str) -> str:

@@ -78,10 +78,18 @@ class _UnionFind:
         self.parent: dict[object, object] = {}
 
     def find(self, node: object) -> object:
-        parent = self.parent.setdefault(node, node)
-        if parent != node:
-            parent = self.parent[node] = self.find(parent)
-        return parent
+        parent = self.parent.get(node)
+        if parent is None:
+            self.parent[node] = node
+            return node
+        if parent == node:
+            return node
+        root = parent
+        while (up := self.parent[root]) != root:
+            root = up
+        while node != root:  # path compression
+            self.parent[node], node = root, self.parent[node]
+        return root
 
     def union(self, a: object, b: object) -> None:
         ra, rb = self.find(a), self.find(b)
@@ -197,8 +205,11 @@ def _apply(
             continue
         profile = profiles[survivors[uf.find(keys[0])]]
         profile.event_count += 1
-        profile.first_seen = min(filter(None, (profile.first_seen, e.timestamp)))
-        profile.last_seen = max(filter(None, (profile.last_seen, e.timestamp)))
+        ts = e.timestamp  # canonical UTC text: string order is time order
+        if profile.first_seen is None or ts < profile.first_seen:
+            profile.first_seen = ts
+        if profile.last_seen is None or ts > profile.last_seen:
+            profile.last_seen = ts
         if e.traits:
             profile.traits.update(_plain_traits(e.traits))
         for key in keys:
