@@ -44,3 +44,12 @@ def test_out_must_be_a_folder(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(InputError, match="not a folder"):
         generate(target, customers=10, seed=1)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tiny_populations_generate(tmp_path: Path, seed: int) -> None:
+    """One or two persons (some never buy, some have no web/app record) still give a complete, valid set."""
+    summary = generate(tmp_path, customers=1 + seed % 2, seed=seed)
+    assert summary.files["truth/net_value.csv"] == 1 + seed % 2
+    assert summary.files["customers.csv"] >= 1
+    assert (tmp_path / "events.jsonl").exists() and (tmp_path / "truth" / "meta.json").exists()

@@ -68,6 +68,8 @@ def make_email_activity(rng: np.random.Generator, primary_email: np.ndarray, pri
     weekend = rng.random(len(subs)) < 0.3
     unsub = np.full(len(subs), np.iinfo(np.int64).max, dtype=np.int64)
 
+    # 0.3 % of sends end in an unsubscribe; only openers can click "unsubscribe"
+    leave_given_open = 0.003 / max(float(open_p.mean()) if len(subs) else 1.0, 1e-9)
     n_weeks = timeline.OBS_DAYS // 7
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (subscriber index, kind, at)
     campaign_rows: list[np.ndarray] = []
@@ -82,7 +84,7 @@ def make_email_activity(rng: np.random.Generator, primary_email: np.ndarray, pri
         open_at = _reading_time(rng, np.full(len(opened), send_s), hour[opened], weekend[opened])
         clicked = rng.random(len(opened)) < click_p[opened]
         click_at = open_at[clicked] + rng.integers(5, 600, int(clicked.sum()))
-        leaving = rng.random(len(opened)) < 0.003 / max(float(open_p.mean()), 1e-9)
+        leaving = rng.random(len(opened)) < leave_given_open
         leave_at = open_at[leaving] + rng.integers(30, 900, int(leaving.sum()))
         unsub[opened[leaving]] = leave_at
         for who, kind, at in ((to, 0, sends), (opened, 1, open_at), (opened[clicked], 2, click_at),

@@ -63,7 +63,7 @@ def _products_json(o: np.ndarray, lines: Lines, lk: Lookups) -> pa.Array:
     """The ``products`` array of each order in ``o`` (lines of an order are contiguous)."""
     start = np.searchsorted(lines.order, o)
     count = np.searchsorted(lines.order, o, side="right") - start
-    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    first = np.cumsum(count) - count
     idx = np.repeat(start, count) + np.arange(int(count.sum())) - np.repeat(first, count)
     sku = lk.sku.take(lines.product[idx])
     frag = _join('{"product_id":"', sku, '","sku":"', sku, '","quantity":', pc.cast(pa.array(lines.qty[idx]), pa.string()),

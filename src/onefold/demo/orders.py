@@ -95,7 +95,7 @@ def _month(seconds: np.ndarray) -> np.ndarray:
 def _lines(rng: np.random.Generator, beh: Behaviour, catalog: Catalog, person: np.ndarray) -> Lines:
     n_lines = np.minimum(1 + rng.poisson(beh.basket[person]), 8)
     order = np.repeat(np.arange(len(person)), n_lines)
-    starts = np.concatenate([[0], np.cumsum(n_lines)[:-1]])
+    starts = np.cumsum(n_lines) - n_lines
     line_number = np.arange(len(order)) - np.repeat(starts, n_lines) + 1
     who = person[order]
     cat = choose_rows(rng, beh.cat_cum[who])
