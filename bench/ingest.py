@@ -83,6 +83,14 @@ def _auth(key: str) -> str:
     return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
 
 
+def _run_threads(target: Any, n: int) -> None:
+    workers = [threading.Thread(target=target, args=(t,)) for t in range(n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
 def _sustained_worker(port: int, key: str, tag: str, threads: int, seconds: float, out: Any) -> None:
     template, auth = _template(), _auth(key)
     counts = [0] * threads
@@ -103,11 +111,7 @@ def _sustained_worker(port: int, key: str, tag: str, threads: int, seconds: floa
                 errors[t] += 1
         conn.close()
 
-    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    _run_threads(run, threads)
     out.put((sum(counts), sum(errors), time.monotonic() - start_at))
 
 
@@ -141,11 +145,7 @@ def _paced_worker(port: int, key: str, tag: str, rate_rps: float, seconds: float
                     errors[0] += 1
         conn.close()
 
-    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    _run_threads(run, threads)
     out.put((sorted(latencies), errors[0]))
 
 

@@ -28,14 +28,20 @@ def test_append_rolls_segments_and_reads_back(tmp_path: Path) -> None:
     assert all(orjson.loads(line)["seq"] == seq for seq, _, line in got)
 
 
-def test_recover_moves_torn_tail_aside_and_continues_numbering(tmp_path: Path) -> None:
+def _crashed_log(tmp_path: Path, n: int, tail: bytes) -> Path:
+    """A one-segment log of ``n`` events whose writer died leaving ``tail`` behind."""
     log = EventLog(tmp_path, segment_max_bytes=1 << 20, fsync=False)
     log.recover()
-    log.append(_lines(3))
+    log.append(_lines(n))
     log.close()
     (_, path), = list_segments(tmp_path)
     with path.open("ab") as f:
-        f.write(b'{"seq":4,"type":"tr')  # crash mid-write
+        f.write(tail)
+    return path
+
+
+def test_recover_moves_torn_tail_aside_and_continues_numbering(tmp_path: Path) -> None:
+    path = _crashed_log(tmp_path, 3, b'{"seq":4,"type":"tr')  # crash mid-write
     reopened = EventLog(tmp_path, segment_max_bytes=1 << 20, fsync=False)
     assert reopened.recover() == 3
     assert path.read_bytes().endswith(b"\n")
@@ -47,12 +53,6 @@ def test_recover_moves_torn_tail_aside_and_continues_numbering(tmp_path: Path) -
 
 
 def test_recover_drops_an_unparsable_complete_last_line(tmp_path: Path) -> None:
-    log = EventLog(tmp_path, segment_max_bytes=1 << 20, fsync=False)
-    log.recover()
-    log.append(_lines(2))
-    log.close()
-    (_, path), = list_segments(tmp_path)
-    with path.open("ab") as f:
-        f.write(b"\x00\x00\x00\n")  # zero-filled block after power loss
+    _crashed_log(tmp_path, 2, b"\x00\x00\x00\n")  # zero-filled block after power loss
     assert EventLog(tmp_path, segment_max_bytes=1 << 20, fsync=False).recover() == 2
     assert len(list(iter_lines(tmp_path))) == 2
