@@ -26,7 +26,7 @@ import orjson
 import pyarrow as pa
 
 from onefold.collect.backoffice.checks import good_rows_sql
-from onefold.collect.backoffice.readers import open_reader
+from onefold.collect.backoffice.readers import FallBack, Reader, open_reader
 from onefold.collect.backoffice.validate import run_checks, to_records
 from onefold.config import Settings, load_settings
 from onefold.errors import OnefoldError
@@ -79,12 +79,11 @@ def import_file(
     reader = open_reader(path, spec, fmt=fmt, mapping=mapping)
     source = path.name
     with RawStore.open(paths, memory_limit=settings.imports.memory_limit, threads=settings.imports.threads) as store:
-        store.create_stage(spec)
-        staged = 0
-        for batch in reader.batches():
-            store.append_stage(_with_ids(batch, source))
-            staged += batch.num_rows
-            report(f"reading {source}", 0.8 * reader.fraction())
+        try:
+            staged = _stage(store, spec, reader.batches(), reader, source, report)
+        except FallBack as exc:
+            log.warning("%s: fast CSV reader gave up (%s); reading it again with the slow path", source, exc)
+            staged = _stage(store, spec, reader.python_batches(), reader, source, report)  # type: ignore[attr-defined]
         report("validating", 0.8)
         bad = run_checks(store, spec)
         records = to_records(spec, source, bad, reader.failures)
@@ -111,6 +110,18 @@ def import_file(
     report("done", 1.0)
     log.info("imported %s into %s: %s", source, spec.name, result.counts())
     return result
+
+
+def _stage(
+    store: RawStore, spec: Entity, batches: Iterator[pa.Table], reader: Reader, source: str, report: ImportProgress
+) -> int:
+    store.create_stage(spec)
+    staged = 0
+    for batch in batches:
+        store.append_stage(_with_ids(batch, source))
+        staged += batch.num_rows
+        report(f"reading {source}", 0.8 * reader.fraction())
+    return staged
 
 
 def _with_ids(batch: pa.Table, source: str) -> pa.Table:

@@ -36,6 +36,10 @@ JSONL_BATCH_ROWS = 20_000
 PARQUET_BATCH_ROWS = 100_000
 
 
+class FallBack(Exception):
+    """The fast reader cannot go on; restart the file with the reader's slow path."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParseFailure:
     row: int
@@ -116,22 +120,30 @@ class CsvReader:
         return "skip"
 
     def fraction(self) -> float:
-        return min(self._file.tell() / self._size, 1.0) if self._file and not self._file.closed else 1.0
+        if self._file is None or self._file.closed:
+            return 1.0
+        try:
+            return min(self._file.tell() / self._size, 1.0)
+        except OSError:  # a text file being iterated (slow path) cannot tell its position
+            return 0.5
 
     def batches(self) -> Iterator[pa.Table]:
+        """Fast path: pyarrow. If it gives up on the file (it cannot report a malformed row whose
+        bytes are not UTF-8), raise FallBack so the caller restarts with ``python_batches``."""
         names = [f"c{i}" for i in range(len(self.headers))]
         with self.path.open("rb") as self._file:
-            reader = pacsv.open_csv(
-                self._file,
-                # Threads off: pyarrow reports invalid rows' numbers only when parsing in order.
-                read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=names, block_size=BLOCK_BYTES),
-                parse_options=pacsv.ParseOptions(
-                    newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=self._on_invalid
-                ),
-                convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.binary())),
-            )
+            try:
+                reader = self._open_fast(names)
+            except pa.ArrowInvalid as exc:  # the first block is parsed on open
+                raise FallBack(str(exc)) from exc
             emitted = 0
-            for batch in reader:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except pa.ArrowInvalid as exc:
+                    raise FallBack(str(exc)) from exc
                 n = batch.num_rows
                 rows = np.arange(emitted + 1, emitted + n + 1, dtype=np.int64)
                 # Rows skipped by the handler shift the numbers of every later row.
@@ -139,6 +151,61 @@ class CsvReader:
                     rows[rows >= skipped] += 1
                 emitted += n
                 yield from self._convert(batch, rows)
+
+    def _open_fast(self, names: list[str]) -> pacsv.CSVStreamingReader:
+        return pacsv.open_csv(
+            self._file,
+            # Threads off: pyarrow reports invalid rows' numbers only when parsing in order.
+            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=names, block_size=BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=self._on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.binary())),
+        )
+
+    def python_batches(self) -> Iterator[pa.Table]:
+        """Slow, forgiving path (Python's csv module over surrogate-escaped text) for files pyarrow
+        refuses: every record is still counted, split and checked the same way."""
+        self.failures.clear()
+        width = len(self.headers)
+        with self.path.open(encoding="utf-8", errors="surrogateescape", newline="") as self._file:  # type: ignore[assignment]
+            records = csv.reader(self._file)  # type: ignore[arg-type]
+            try:
+                next(records)
+                chunk: list[tuple[int, list[str]]] = []
+                for number, record in enumerate(records, start=1):
+                    if not any(record):
+                        continue
+                    if len(record) != width:
+                        text = ",".join(record).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                        self.failures.append(
+                            ParseFailure(number, f"row has {len(record)} fields, expected {width} (check quotes and delimiters)", text)
+                        )
+                        continue
+                    chunk.append((number, record))
+                    if len(chunk) >= JSONL_BATCH_ROWS:
+                        yield self._python_table(chunk)
+                        chunk = []
+            except csv.Error as exc:
+                raise InputError(f"unreadable CSV ({exc})", location=Location(self.path.name, records.line_num)) from exc
+            if chunk:
+                yield self._python_table(chunk)
+
+    def _python_table(self, chunk: list[tuple[int, list[str]]]) -> pa.Table:
+        enc: list[str | None] = [None] * len(chunk)
+        out: dict[str, pa.Array] = {}
+        for i, field_name in enumerate(self.columns.fields):
+            if field_name is None:
+                continue
+            values: list[str] = []
+            for j, (_, record) in enumerate(chunk):
+                value = record[i]
+                if not value.isascii() and any("\udc80" <= ch <= "\udcff" for ch in value):
+                    value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    enc[j] = enc[j] or field_name
+                values.append(value)
+            out[field_name] = pa.array(values, pa.string())
+        return _finish(out, np.asarray([n for n, _ in chunk], dtype=np.int64), enc)
 
     def _convert(self, batch: pa.RecordBatch, rows: np.ndarray) -> Iterator[pa.Table]:
         blank = np.ones(batch.num_rows, dtype=bool)
