@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from onefold.demo import export, timeline, truth
+from onefold.demo import export, truth
 from onefold.demo.behaviour import SOURCES, make_behaviour
 from onefold.demo.catalog import make_catalog, make_stores
 from onefold.demo.emails import make_email_activity
@@ -26,7 +26,8 @@ from onefold.demo.people import make_persons
 from onefold.demo.records import make_records, share_loyalty_with_app, ticket_source
 from onefold.demo.returns import make_returns
 from onefold.demo.tickets import make_tickets
-from onefold.demo.writer import money, text, write_csv
+from onefold.demo.truth_files import truth_tables
+from onefold.demo.writer import write_csv
 from onefold.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -124,28 +125,12 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
         summary.files[name] = write_csv(out / name, columns)
 
     step("write truth")
-    n = customers
-    pid = text(persons.person_id)
-    summary.files["truth/person_of_record.csv"] = write_csv(out / "truth" / "person_of_record.csv",
-                                                            export.person_of_record(records, devices, persons.person_id))
-    rt = truth.serial_returners(n, orders, lines, returns_)
-    summary.files["truth/serial_returners.csv"] = write_csv(out / "truth" / "serial_returners.csv", {
-        "person_id": pid, "return_rate": np.round(rt.return_rate, 6), "is_serial_returner": rt.is_serial.astype(np.int64),
-    })
-    seen = truth.money(n, catalog, orders, lines, returns_, tickets, observed=True)
-    future = truth.money(n, catalog, orders, lines, returns_, tickets, observed=False)
-    summary.files["truth/net_value.csv"] = write_csv(out / "truth" / "net_value.csv", {
-        "person_id": pid, "gross_revenue": money(seen.gross), "refunds": money(seen.refunds), "cogs": money(seen.cogs),
-        "shipping_cost": money(seen.shipping), "service_cost": money(seen.service), "net_value": money(seen.net),
-        "future_net_value": money(future.net),
-    })
-    buyers, churned = truth.churn(n, orders)
-    summary.files["truth/churn.csv"] = write_csv(out / "truth" / "churn.csv", {
-        "person_id": text(persons.person_id[buyers]), "churned": churned,
-    })
+    tables = truth_tables(persons.person_id, records, devices, catalog, orders, lines, returns_, tickets)
+    for name, columns in tables.items():
+        summary.files[f"truth/{name}"] = write_csv(out / "truth" / name, columns)
     (out / "truth" / "meta.json").write_bytes(
         orjson.dumps(truth.meta(seed=seed, customers=customers), option=orjson.OPT_INDENT_2) + b"\n")
-    log.info("demo: wrote %d files to %s (observation ends %s)", len(summary.files), out, timeline.OBS_END_S)
+    log.info("demo: wrote %d files to %s", len(summary.files), out)
     return summary
 
 

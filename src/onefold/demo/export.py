@@ -14,7 +14,7 @@ from onefold.demo.engagement import CONSENT_CHANNELS, IDENTIFIER_TYPES, PURPOSES
 from onefold.demo.events import Devices
 from onefold.demo.names import CITIES
 from onefold.demo.orders import STATUSES, Lines, Orders
-from onefold.demo.records import Records, ticket_source
+from onefold.demo.records import Records
 from onefold.demo.returns import REASONS, Returns
 from onefold.demo.tickets import TICKET_CHANNELS, TOPICS, Tickets
 from onefold.demo.writer import NO_TIME, iso, iso_date, money, sequential_ids, text
@@ -168,4 +168,4 @@ def person_of_record(records: Records, devices: Devices, person_id: np.ndarray) 
 
 
 __all__ = ["consents", "customers", "person_of_record", "email_interactions", "inventory", "order_items", "orders", "products", "returns",
-           "store_visits", "stores", "ticket_source", "tickets"]
+           "store_visits", "stores", "tickets"]
