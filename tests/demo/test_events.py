@@ -84,3 +84,11 @@ def test_order_completed_matches_orders(small_demo: GenerationSummary, events: l
         assert subtotal == Decimal(order["subtotal"])
     online = sum(1 for o in orders.values() if o["channel"] in {"web", "app"} and o["customer_source"] in {"web", "app"})
     assert len(completed) == online
+
+
+def test_users_act_only_after_their_account_exists(small_demo: GenerationSummary,
+                                                   events: list[dict[str, Any]]) -> None:
+    created = {r["source_customer_id"]: r["created_at"] for r in _csv(small_demo, "customers.csv")
+               if r["source"] in {"web", "app"}}
+    early = [e for e in events if "userId" in e and e["timestamp"] < created[e["userId"]]]
+    assert early == []

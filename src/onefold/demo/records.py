@@ -82,7 +82,7 @@ def make_records(rng: np.random.Generator, persons: Persons, beh: Behaviour, fir
     signup = np.where(migrated, np.maximum(signup, cutover_s + rng.integers(0, 30 * timeline.DAY_S, len(person))), signup)
     signup = np.where(source == beh.primary[person], birth_s[person], signup)
     used = first_use_s[person, source]
-    slack = rng.integers(600, 2 * timeline.DAY_S, len(person))
+    slack = rng.integers(3600, 2 * timeline.DAY_S, len(person))  # > the 20-min web session before an order
     created = np.minimum(signup, np.where(used < np.iinfo(np.int64).max, used - slack, signup))
 
     dup_people = np.flatnonzero(rng.random(n) < DUPLICATE_RATE)
