@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from onefold.cli import main
 from tests.conftest import run_cli
 
 
@@ -15,8 +18,11 @@ def test_generate_writes_files_and_lists_them(tmp_path: Path) -> None:
     assert (out / "truth" / "person_of_record.csv").exists()
 
 
-def test_bad_customer_count_is_a_one_line_error(tmp_path: Path) -> None:
-    proc = run_cli("demo", "generate", "--customers", "0", "--out", str(tmp_path / "x"), check=False)
-    assert proc.returncode == 1
-    assert "customers must be an integer" in proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_bad_customer_count_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "generate", "--customers", "0", "--out", str(tmp_path / "x")])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "customers must be an integer" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "x").exists()
