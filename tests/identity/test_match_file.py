@@ -16,7 +16,7 @@ from tests.conftest import run_cli
 PEOPLE = [
     ("1", "Anna", "Lee", "anna.lee@mail.com", "1980-03-07"),
     ("2", "Ana", "Lee", "anna.lee@mail.com", "1980-03-07"),
-    ("3", "Anna", "Lee", "", "1980-07-03"),
+    ("3", "Anna", "Lee", "", "1980-03-07"),
     ("4", "Bob", "Ray", "bob@ray.net", "1971-01-01"),
     ("5", "Carl", "Ode", "test@test.com", "1990-05-05"),
     ("6", "Dina", "Fox", "test@test.com", "1960-12-12"),

@@ -17,6 +17,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from onefold.identity.fields import PARTNERS, Level
+from onefold.identity.nicknames import CANONICAL
 from onefold.identity.records import FieldColumn, IntArray, ObjArray, RecordSet
 
 Gamma = npt.NDArray[np.int8]
@@ -44,59 +45,94 @@ def compare_field(
     partner: FieldColumn | None = None,
     workers: int = 1,
 ) -> npt.NDArray[np.int8]:
-    """Level index per pair on one field; ``partner`` is the field a "crossed" level looks across to."""
+    """Level index per pair on one field; ``partner`` is the field a "crossed" level looks across to.
+
+    Specs list the exact level first, so only the non-null, non-equal pairs ("fuzzy rows") need string
+    metrics; each metric is computed once per field at its loosest threshold and reused by every
+    level of that kind.
+    """
     levels = column.spec.levels
     out = np.full(len(left), len(levels), dtype=np.int8)
     cl, cr = column.codes[left], column.codes[right]
     null = (cl < 0) | (cr < 0)
     out[null] = NULL
-    undecided = ~null
+    exact = ~null & (cl == cr)
+    rows = np.flatnonzero(~null & ~exact)
+    metrics = _Metrics(column, partner, left[rows], right[rows], workers)
+    undecided = np.ones(len(rows), dtype=bool)
     for index, level in enumerate(levels):
+        if level.kind == "exact":
+            out[exact] = index
+            continue
         if not undecided.any():
             break
-        if level.kind == "exact":
-            hit = undecided & (cl == cr)
-        elif level.kind == "crossed":
-            hit = np.zeros(len(left), dtype=bool)
-            if partner is not None:
-                rows = np.flatnonzero(undecided & (partner.codes[left] >= 0) & (partner.codes[right] >= 0))
-                a, b = column.values[left[rows]], column.values[right[rows]]
-                pa, pb = partner.values[left[rows]], partner.values[right[rows]]
-                jw, cut = JaroWinkler.normalized_similarity, level.threshold
-                ok = (_similarity(a, pb, jw, cut, workers) >= cut) & (_similarity(pa, b, jw, cut, workers) >= cut)
-                hit[rows[ok]] = True
-        else:
-            rows = np.flatnonzero(undecided)
-            ok = _fuzzy(level, column.values[left[rows]], column.values[right[rows]], workers=workers)
-            hit = np.zeros(len(left), dtype=bool)
-            hit[rows[ok]] = True
-        out[hit] = index
+        hit = undecided & metrics.satisfies(level)
+        out[rows[hit]] = index
         undecided &= ~hit
     return out
 
 
-def _fuzzy(level: Level, a: ObjArray, b: ObjArray, *, workers: int) -> npt.NDArray[np.bool_]:
-    """Whether each (a[i], b[i]) satisfies ``level``; all values are non-null strings."""
-    if level.kind == "jaro_winkler":
-        return _similarity(a, b, JaroWinkler.normalized_similarity, level.threshold, workers) >= level.threshold
-    if level.kind == "levenshtein":
-        cutoff = int(level.threshold)
-        dist = cpdist(a, b, scorer=Levenshtein.distance, score_cutoff=cutoff, dtype=np.int32, workers=workers)
-        return dist <= cutoff
-    if level.kind == "token_sort":
-        return _similarity(a, b, fuzz.token_sort_ratio, level.threshold * 100, workers) >= level.threshold * 100
+class _Metrics:
+    """String metrics of the fuzzy rows, computed on first use and kept for the other levels."""
+
+    def __init__(self, column: FieldColumn, partner: FieldColumn | None, left: IntArray, right: IntArray,
+                 workers: int) -> None:
+        self.column, self.partner, self.left, self.right, self.workers = column, partner, left, right, workers
+        self.a, self.b = column.values[left], column.values[right]
+        self._cache: dict[str, npt.NDArray[np.floating[Any]]] = {}
+
+    def _loosest(self, kind: str) -> float:
+        values = [lv.threshold for lv in self.column.spec.levels if lv.kind == kind]
+        return max(values) if kind == "levenshtein" else min(values)
+
+    def _score(self, kind: str) -> npt.NDArray[np.floating[Any]]:
+        if kind not in self._cache:
+            cut = self._loosest(kind)
+            if kind == "jaro_winkler":
+                self._cache[kind] = _similarity(self.a, self.b, JaroWinkler.normalized_similarity, cut, self.workers)
+            elif kind == "token_sort":
+                self._cache[kind] = _similarity(self.a, self.b, fuzz.token_sort_ratio, cut * 100, self.workers) / 100
+            else:  # levenshtein
+                self._cache[kind] = cpdist(self.a, self.b, scorer=Levenshtein.distance, score_cutoff=int(cut),
+                                           dtype=np.int32, workers=self.workers)
+        return self._cache[kind]
+
+    def satisfies(self, level: Level) -> npt.NDArray[np.bool_]:
+        if level.kind in ("jaro_winkler", "token_sort"):
+            return self._score(level.kind) >= level.threshold
+        if level.kind == "levenshtein":
+            return self._score(level.kind) <= level.threshold
+        if level.kind == "crossed":
+            return self._crossed(level.threshold)
+        if level.kind == "date_swap":
+            # YYYYMMDD with day and month transposed: a common keying error on forms.
+            days = self.column.as_int()
+            x, y = days[self.left], days[self.right]
+            return (x // 10000 == y // 10000) & ((x // 100) % 100 == y % 100) & (x % 100 == (y // 100) % 100)
+        return _exact_kinds(level, self.a, self.b)
+
+    def _crossed(self, threshold: float) -> npt.NDArray[np.bool_]:
+        ok = np.zeros(len(self.a), dtype=bool)
+        if self.partner is None:
+            return ok
+        p = self.partner
+        rows = np.flatnonzero((p.codes[self.left] >= 0) & (p.codes[self.right] >= 0))
+        jw = JaroWinkler.normalized_similarity
+        a_to_pb = _similarity(self.a[rows], p.values[self.right[rows]], jw, threshold, self.workers)
+        pa_to_b = _similarity(p.values[self.left[rows]], self.b[rows], jw, threshold, self.workers)
+        ok[rows] = (a_to_pb >= threshold) & (pa_to_b >= threshold)
+        return ok
+
+
+def _exact_kinds(level: Level, a: ObjArray, b: ObjArray) -> npt.NDArray[np.bool_]:
+    """Levels decided by equality of a derived value; all values are non-null strings."""
+    if level.kind == "nickname":
+        return _tail_equal([CANONICAL.get(s, s) for s in a], [CANONICAL.get(s, s) for s in b])
     if level.kind == "email_local":
         return _tail_equal([s.split("@", 1)[0] for s in a], [s.split("@", 1)[0] for s in b])
     if level.kind == "phone_tail":
         n = int(level.threshold)
         return _tail_equal([s[-n:] for s in a], [s[-n:] for s in b])
-    if level.kind == "date_swap":
-        # YYYYMMDD with day and month transposed: a common keying error on forms.
-        return np.fromiter(
-            (x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6] for x, y in zip(a, b, strict=True)),
-            dtype=bool,
-            count=len(a),
-        )
     raise ValueError(f"unknown comparison kind {level.kind!r}")
 
 

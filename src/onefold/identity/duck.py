@@ -106,6 +106,7 @@ class RuleReport:
     rule: BlockingRule
     pairs: int
     new_pairs: int
+    """Pairs no earlier rule found (the pair is credited to the first rule that finds it)."""
     skipped_blocks: int
     skipped_records: int
 
@@ -116,6 +117,8 @@ class Candidates:
     right: IntArray
     rule: IntArray
     """Index into the rules list of the first rule that found each pair."""
+    found_by: IntArray
+    """Bit i set when rule i found the pair (at most 63 rules)."""
     reports: list[RuleReport]
 
 
@@ -131,6 +134,8 @@ def generate_pairs(
     Hot-key and blocklisted values were already nulled in NumPy, so the SQL works on codes pushed
     back as a table (NULL when dropped). Blocks bigger than ``max_block_size`` are skipped.
     """
+    if len(rules) > 63:
+        raise ValueError("at most 63 blocking rules (one bit each)")
     names = [col.name for col in records.columns]
     codes = pa.table({"idx": np.arange(len(records), dtype=np.int64)} | {
         internal_name(i): pa.array(col.codes, mask=col.codes < 0) for i, col in enumerate(records.columns)
@@ -140,7 +145,6 @@ def generate_pairs(
     con.unregister("_of_codes_arrow")
     con.execute("CREATE OR REPLACE TEMP TABLE _of_pairs (l BIGINT, r BIGINT, rule INTEGER)")
     reports: list[RuleReport] = []
-    seen = 0
     for number, rule in enumerate(rules):
         key_sql = [_key_sql(key, names) for key in rule.keys]
         keys = ", ".join(f"{k} AS k{i}" for i, k in enumerate(key_sql))
@@ -162,18 +166,21 @@ def generate_pairs(
             ON {on} AND a.idx < b.idx WHERE a.n <= ? AND a.n > 1""",
             [number, max_block_size],
         ).fetchone()
-        pairs = int(found[0]) if found else 0
-        total = con.execute("SELECT count(*) FROM (SELECT DISTINCT l, r FROM _of_pairs)").fetchone()
-        distinct = int(total[0]) if total else 0
-        reports.append(RuleReport(rule, pairs, distinct - seen, int(skipped[0]), int(skipped[1])) if skipped
-                       else RuleReport(rule, pairs, distinct - seen, 0, 0))
-        seen = distinct
-    result = con.execute("SELECT l, r, min(rule) AS rule FROM _of_pairs GROUP BY l, r ORDER BY l, r").fetchnumpy()
+        reports.append(RuleReport(rule, int(found[0]) if found else 0, 0,
+                                  int(skipped[0]) if skipped else 0, int(skipped[1]) if skipped else 0))
+    result = con.execute(
+        "SELECT l, r, min(rule) AS rule, bit_or(1::BIGINT << rule) AS found_by FROM _of_pairs GROUP BY l, r"
+        " ORDER BY l, r"
+    ).fetchnumpy()
     con.execute("DROP TABLE _of_pairs")
+    credited = np.bincount(np.asarray(result["rule"], dtype=np.int64), minlength=len(rules))
+    for report, new in zip(reports, credited.tolist(), strict=True):
+        report.new_pairs = new
     return Candidates(
         np.asarray(result["l"], dtype=np.int64),
         np.asarray(result["r"], dtype=np.int64),
         np.asarray(result["rule"], dtype=np.int64),
+        np.asarray(result["found_by"], dtype=np.int64),
         reports,
     )
 

@@ -59,10 +59,14 @@ class FellegiSunter:
         self.params_: FSParams | None = None
         self.converged_ = False
 
-    def fit(self, gamma: Gamma, u: list[FloatArray], *, prior: float = 0.1) -> Self:
-        """Estimate m and λ from the candidate pairs' levels (``gamma``: pairs × fields, -1 = null)."""
+    def fit(self, gamma: Gamma, u: list[FloatArray], *, prior: float = 0.1, m: list[FloatArray] | None = None) -> Self:
+        """Estimate m and λ from the candidate pairs' levels (``gamma``: pairs × fields, -1 = null).
+
+        With ``m`` given, only λ is estimated (m held fixed).
+        """
         patterns, counts = _patterns(gamma)
-        m = [_initial_m(len(uk)) for uk in u]
+        fixed_m = m is not None
+        m = [np.asarray(x, dtype=np.float64) for x in m] if m is not None else [_initial_m(len(uk)) for uk in u]
         lam = prior
         total = counts.sum()
         iterations = 0
@@ -71,14 +75,14 @@ class FellegiSunter:
             post = 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
             mass = post * counts
             new_lam = float(np.clip(mass.sum() / total, 1e-6, 1 - 1e-6))
-            new_m = []
-            for k, uk in enumerate(u):
+            new_m = m if fixed_m else []
+            for k, uk in enumerate([] if fixed_m else u):
                 col = patterns[:, k]
                 present = col >= 0
                 sums = np.bincount(col[present], weights=mass[present], minlength=len(uk))
                 mk = np.maximum(sums / max(sums.sum(), _FLOOR), 1e-6)
                 new_m.append(mk / mk.sum())
-            delta = max(abs(new_lam - lam), *(float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)))
+            delta = max([abs(new_lam - lam)] + [float(np.abs(a - b).max()) for a, b in zip(new_m, m, strict=True)])
             m, lam = new_m, new_lam
             if delta < self.tol:
                 self.converged_ = True

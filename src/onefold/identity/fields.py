@@ -34,7 +34,7 @@ FieldType = Literal[
 ]
 FIELD_TYPES: tuple[FieldType, ...] = FieldType.__args__  # type: ignore[attr-defined]
 
-LevelKind = Literal["exact", "crossed", "jaro_winkler", "levenshtein", "token_sort", "date_swap", "email_local", "phone_tail"]
+LevelKind = Literal["exact", "crossed", "nickname", "jaro_winkler", "levenshtein", "token_sort", "date_swap", "email_local", "phone_tail"]
 Normalizer = Literal["text", "name", "email", "phone", "digits", "date"]
 
 
@@ -46,6 +46,7 @@ class Level:
     ``levenshtein``: edit distance at most ``threshold``; ``date_swap``: day and month transposed;
     ``crossed``: the value is similar (Jaro-Winkler ≥ ``threshold``) to the other record's partner
     field (first ↔ last name, address ↔ address2) — fields typed into the wrong box;
+    ``nickname``: the same given name in formal and short form (``nicknames.CANONICAL``);
     ``email_local``: same mailbox name (text before @); ``phone_tail``: same last ``threshold`` digits.
     """
 
@@ -64,12 +65,24 @@ class FieldSpec:
             adjustment): agreeing on "zabrinski" is stronger evidence than agreeing on "smith".
         identifier: the value is meant to be unique per person (email, phone, ids), so a value shared
             by implausibly many records is junk (hot key) and is treated as missing.
+        household: people living together share it (surname, address, landline). These fields agree
+            or disagree together (a household, a move), which breaks Fellegi–Sunter's conditional
+            independence; their weights are combined, not summed (see `matcher.combine_weights`).
+        location: a household field that is part of the address hierarchy (street, postcode, city,
+            state): agreeing on the postcode nearly implies agreeing on city and state, so only the
+            strongest location agreement counts.
+        personal: it belongs to one person (first name, birth date, email, ids). Only blocking rules
+            using a personal field train m, because pairs found on household fields alone are full of
+            relatives whose agreement would be learnt as "what matches look like".
     """
 
     normalizer: Normalizer
     levels: tuple[Level, ...]
     tf_adjust: bool = False
     identifier: bool = False
+    household: bool = False
+    location: bool = False
+    personal: bool = False
 
 
 _EXACT = Level("exact", "exact")
@@ -79,6 +92,7 @@ _NAME_LEVELS = (
     Level("swapped_with_partner", "crossed", 0.92),
     Level("jaro_winkler>=0.80", "jaro_winkler", 0.80),
 )
+_FIRST_NAME_LEVELS = (*_NAME_LEVELS[:2], Level("nickname", "nickname"), *_NAME_LEVELS[2:])
 _ADDRESS_LEVELS = (
     _EXACT,
     Level("levenshtein<=2", "levenshtein", 2),
@@ -96,37 +110,43 @@ PARTNERS: dict[FieldType, FieldType] = {
 _CODE_LEVELS = (_EXACT, Level("levenshtein<=1", "levenshtein", 1), Level("levenshtein<=2", "levenshtein", 2))
 
 FIELD_SPECS: dict[FieldType, FieldSpec] = {
-    "first_name": FieldSpec("name", _NAME_LEVELS, tf_adjust=True),
-    "last_name": FieldSpec("name", _NAME_LEVELS, tf_adjust=True),
+    "first_name": FieldSpec("name", _FIRST_NAME_LEVELS, tf_adjust=True, personal=True),
+    "last_name": FieldSpec("name", _NAME_LEVELS, tf_adjust=True, household=True),
     "full_name": FieldSpec(
         "name",
         (_EXACT, Level("token_sort>=0.92", "token_sort", 0.92), Level("token_sort>=0.80", "token_sort", 0.80)),
         tf_adjust=True,
+        personal=True,
     ),
     "email": FieldSpec(
         "email",
         (_EXACT, Level("same_mailbox", "email_local"), Level("levenshtein<=2", "levenshtein", 2)),
         identifier=True,
+        personal=True,
     ),
     "phone": FieldSpec(
         "phone",
         (_EXACT, Level("same_last_7", "phone_tail", 7), Level("levenshtein<=1", "levenshtein", 1)),
         identifier=True,
+        household=True,
     ),
-    "street_number": FieldSpec("digits", (_EXACT, Level("levenshtein<=1", "levenshtein", 1))),
-    "address": FieldSpec("text", _ADDRESS_LEVELS, tf_adjust=True),
-    "address2": FieldSpec("text", _ADDRESS_LEVELS, tf_adjust=True),
-    "city": FieldSpec("text", (_EXACT, Level("jaro_winkler>=0.90", "jaro_winkler", 0.90)), tf_adjust=True),
-    "postcode": FieldSpec("text", (_EXACT, Level("levenshtein<=1", "levenshtein", 1)), tf_adjust=True),
-    "state": FieldSpec("text", (_EXACT,)),
-    "country": FieldSpec("text", (_EXACT,)),
+    "street_number": FieldSpec("digits", (_EXACT, Level("levenshtein<=1", "levenshtein", 1)), household=True, location=True),
+    "address": FieldSpec("text", _ADDRESS_LEVELS, tf_adjust=True, household=True, location=True),
+    "address2": FieldSpec("text", _ADDRESS_LEVELS, tf_adjust=True, household=True, location=True),
+    "city": FieldSpec("text", (_EXACT, Level("jaro_winkler>=0.90", "jaro_winkler", 0.90)), tf_adjust=True,
+                      household=True, location=True),
+    "postcode": FieldSpec("text", (_EXACT, Level("levenshtein<=1", "levenshtein", 1)), tf_adjust=True,
+                          household=True, location=True),
+    "state": FieldSpec("text", (_EXACT,), household=True, location=True),
+    "country": FieldSpec("text", (_EXACT,), household=True, location=True),
     "date_of_birth": FieldSpec(
         "date",
         (_EXACT, Level("day_month_swapped", "date_swap"), Level("levenshtein<=1", "levenshtein", 1),
          Level("levenshtein<=2", "levenshtein", 2)),
+        personal=True,
     ),
-    "national_id": FieldSpec("digits", _CODE_LEVELS, identifier=True),
-    "identifier": FieldSpec("text", (_EXACT,), identifier=True),
+    "national_id": FieldSpec("digits", _CODE_LEVELS, identifier=True, personal=True),
+    "identifier": FieldSpec("text", (_EXACT,), identifier=True, personal=True),
 }
 
 

@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from onefold.identity.blocking import BlockingRule, default_rules
 from onefold.identity.clustering import Clusters, cluster
 from onefold.identity.comparisons import Gamma, compare
+from onefold.identity.dependence import adjust_nested_locations
 from onefold.identity.duck import Candidates, generate_pairs
 from onefold.identity.fellegi_sunter import FellegiSunter, FloatArray, FSParams, probability
+from onefold.identity.fields import FIELD_SPECS, FieldSpec, FieldType
 from onefold.identity.records import RecordSet
-from onefold.identity.training import estimate_u, tf_adjustments
+from onefold.identity.training import estimate_m_by_rule, estimate_u, tf_adjustments
 
 if TYPE_CHECKING:
     import duckdb
@@ -42,12 +45,12 @@ class MatchOptions:
     """Blocks with more records are skipped (reported): too common to separate people."""
     hot_key_records: int = 25
     """An email/phone/id on more records than this is treated as shared junk, not evidence."""
-    u_sample_pairs: int = 300_000
+    u_sample_pairs: int = 50_000
     """Random pairs used to estimate u."""
     chain_support: float = 0.5
     """Share of the smaller cluster that must link across before two clusters merge."""
-    workers: int = 1
-    """Threads for rapidfuzz; 1 keeps a shared machine fair."""
+    workers: int = -1
+    """Threads for rapidfuzz string metrics (-1: all cores, as DuckDB uses for blocking)."""
     seed: int = 0
 
 
@@ -65,6 +68,8 @@ class MatchResult:
     params: FSParams
     prior_weight: float
     """log2 odds that two records drawn at random match, added to every pair's weight."""
+    household_cap: float
+    """Most evidence the household fields together may add (log2), see `combine_weights`."""
     clusters: Clusters
     threshold: float
 
@@ -75,6 +80,81 @@ class MatchResult:
     @property
     def cluster_count(self) -> int:
         return len(np.unique(self.clusters.labels))
+
+
+def combine_weights(field_weights: FloatArray, specs: list[FieldSpec], *, cap: float) -> FloatArray:
+    """Total log2 Bayes factor per pair: independent fields add; household fields are combined.
+
+    Fellegi–Sunter adds field weights because it assumes fields agree independently given the match
+    status. Surname, address, city, postcode and landline do not: relatives agree on all of them at
+    once, and a move changes all of them at once (nested address parts are corrected before, in
+    `dependence.adjust_nested_locations`). So:
+    - the household agreements (surname, phone, location) add up to at most ``cap``: modelling
+      non-matches as a mixture of unrelated pairs and relatives (a share h of all pairs), the
+      likelihood ratio of household agreement saturates at 1/h, i.e. ``cap`` = log2(1/h);
+    - a move is one event: the address parts' disagreements count as their strongest one.
+    """
+    household = np.array([spec.household for spec in specs], dtype=bool)
+    location = np.array([spec.location for spec in specs], dtype=bool)
+    total = field_weights[:, ~household].sum(axis=1)
+    if household.any():
+        agree = np.maximum(field_weights[:, household], 0.0).sum(axis=1)
+        disagree = np.minimum(field_weights[:, household & ~location], 0.0).sum(axis=1)
+        if location.any():
+            disagree = disagree + np.minimum(field_weights[:, location].min(axis=1), 0.0)
+        total = total + np.minimum(agree, cap) + disagree
+    return total
+
+
+def name_conflict(gamma: Gamma, specs: list[FieldSpec]) -> npt.NDArray[np.bool_]:
+    """Pairs whose every name field clearly disagrees ("else") and no other personal field agrees.
+
+    Such pairs are never linked, whatever household evidence they share: a different first *and*
+    last name at the same address or phone is a relative or a flatmate. Typos, a changed surname or
+    swapped name fields leave at least one name level above "else", and records that agree exactly
+    on a birth date, email or id are left to the weights (Febrl replaces whole names but keeps the
+    birth date and id). Needs a first-name or full-name field; otherwise nothing is vetoed.
+    """
+    names = [k for k, spec in enumerate(specs) if spec.normalizer == "name"]
+    if not any(specs[k].personal for k in names):
+        return np.zeros(len(gamma), dtype=bool)
+    levels = np.array([len(specs[k].levels) for k in names])
+    sub = gamma[:, names]
+    present = sub >= 0
+    others = [k for k, spec in enumerate(specs) if spec.personal and spec.normalizer != "name"]
+    personal_agree = (gamma[:, others] == 0).any(axis=1) if others else np.zeros(len(gamma), dtype=bool)
+    conflict = (present.sum(axis=1) >= min(2, len(names))) & ((sub == levels) | ~present).all(axis=1)
+    return conflict & ~personal_agree
+
+
+def household_cap(
+    gamma: Gamma, types: list[FieldType], *, records: int, min_share: float = 0.01
+) -> float:
+    """log2(1/h), with h the share of all pairs that look like relatives, counted in the candidates.
+
+    A candidate pair looks like relatives when it shares the surname and the dwelling (street
+    address or landline) exactly, while every
+    personal field present on both sides clearly disagrees (the "else" level) — e.g. a couple: same
+    surname, address and phone, different first name and birth date. Data without households
+    (Febrl) gives no cap: fewer such pairs than ``min_share`` of the records is chance, and the
+    plain Fellegi–Sunter sum is kept.
+    """
+    pairs_total = max(records * (records - 1) / 2, 1.0)
+    specs = [FIELD_SPECS[t] for t in types]
+    surname = [k for k, t in enumerate(types) if t == "last_name"]
+    household = [k for k, t in enumerate(types) if t in ("address", "phone")]
+    personal = [k for k, spec in enumerate(specs) if spec.personal]
+    if not surname or not household or not personal:
+        return float("inf")
+    agree = (gamma[:, surname] == 0).any(axis=1) & (gamma[:, household] == 0).any(axis=1)
+    levels = np.array([len(specs[k].levels) for k in personal])
+    sub = gamma[:, personal]
+    present = sub >= 0
+    conflict = present.any(axis=1) & ((sub == levels) | ~present).all(axis=1)
+    relatives = int((agree & conflict).sum())
+    if relatives < records * min_share:
+        return float("inf")  # a few look-alikes by chance, not a population of households
+    return float(np.log2(pairs_total / relatives))
 
 
 def match_records(
@@ -97,9 +177,13 @@ def match_records(
     report("estimating u from random pairs", 0.6)
     u = estimate_u(records, sample_pairs=opts.u_sample_pairs, seed=opts.seed, workers=opts.workers)
     report("EM for m", 0.75)
-    model = FellegiSunter().fit(gamma, u)
+    names = [col.name for col in records.columns]
+    specs = [col.spec for col in records.columns]
+    m, _ = estimate_m_by_rule(gamma, candidates.found_by, rules, names, u, specs)
+    model = FellegiSunter().fit(gamma, u, m=m)
     params = model.params
     field_weights = model.field_weights(gamma) + tf_adjustments(records, gamma, candidates.left, u)
+    field_weights = adjust_nested_locations(field_weights, gamma, records, params.m, u)
     # The prior for scoring is P(match) over all n(n-1)/2 pairs, not over the candidates: blocking is
     # treated as carrying no evidence (as Splink does), so links need field evidence strong enough to
     # single a pair out of the whole table. EM's λ over candidates gives the expected match count.
@@ -107,14 +191,17 @@ def match_records(
     expected_matches = params.prior * len(candidates.left)
     prior = min(max(expected_matches, 1.0) / max(n * (n - 1) / 2, 1.0), 0.5)
     prior_weight = math.log2(prior / (1 - prior))
-    weight = field_weights.sum(axis=1) + prior_weight
+    cap = household_cap(gamma, [col.field_type for col in records.columns], records=n)
+    weight = combine_weights(field_weights, specs, cap=cap) + prior_weight
+    vetoed = name_conflict(gamma, specs)
+    weight[vetoed] = -np.inf
     prob = probability(weight)
     report("clustering", 0.9)
     min_weight = math.log2(opts.threshold / (1 - opts.threshold))
     clusters = cluster(
         len(records), candidates.left, candidates.right, weight, min_weight=min_weight, support=opts.chain_support
     )
-    return MatchResult(records, rules, candidates, gamma, field_weights, weight, prob, params, prior_weight, clusters,
+    return MatchResult(records, rules, candidates, gamma, field_weights, weight, prob, params, prior_weight, cap, clusters,
                        opts.threshold)
 
 

@@ -33,10 +33,25 @@ class FieldColumn:
     """Records per code, for term-frequency adjustment and hot-key detection."""
     hot_values: list[tuple[str, int]] = field(default_factory=list)
     """Values dropped as evidence because too many records share them (value, records)."""
+    _ints: IntArray | None = field(default=None, repr=False)
 
     @property
     def spec(self) -> FieldSpec:
         return FIELD_SPECS[self.field_type]
+
+    def as_int(self) -> IntArray:
+        """Values as integers (-1 when missing or not all digits), computed once per distinct value."""
+        if self._ints is None:
+            distinct = np.full(len(self.counts) + 1, -1, dtype=np.int64)
+            first = np.full(len(self.counts), -1, dtype=np.int64)
+            present = np.flatnonzero(self.codes >= 0)
+            first[self.codes[present[::-1]]] = present[::-1]
+            for code, row in enumerate(first.tolist()):
+                text = self.values[row]
+                if isinstance(text, str) and text.isdigit():
+                    distinct[code] = int(text)
+            self._ints = distinct[self.codes]
+        return self._ints
 
     @property
     def non_null(self) -> int:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from onefold.identity.blocking import BlockingRule
 from onefold.identity.comparisons import Gamma, compare
-from onefold.identity.fellegi_sunter import FloatArray
+from onefold.identity.fellegi_sunter import FellegiSunter, FloatArray
+from onefold.identity.fields import FieldSpec
 from onefold.identity.records import RecordSet
 
 
@@ -43,6 +45,54 @@ def estimate_u(records: RecordSet, *, sample_pairs: int = 300_000, seed: int = 0
     return result
 
 
+def estimate_m_by_rule(
+    gamma: Gamma,
+    found_by: np.ndarray,
+    rules: list[BlockingRule],
+    columns: list[str],
+    u: list[FloatArray],
+    specs: list[FieldSpec],
+    *,
+    min_pairs: int = 50,
+) -> tuple[list[FloatArray], float]:
+    """m per field, from one EM session per blocking rule with that rule's fields left out.
+
+    A pair found by "same last name and postcode" agrees on both by construction, not by chance; left
+    in, that agreement looks like overwhelming evidence under u (random pairs) and EM drifts towards
+    "every candidate is a match". So, as Splink does, each session trains on the pairs one rule found
+    and estimates m only for the fields that rule did not look at; a field's m is the average over
+    the sessions that estimated it (weighted by their expected matches). Only rules using a personal
+    field train (see `FieldSpec.personal`), unless there are none. Returns the m list and the
+    expected number of matching candidate pairs (from the session finding the most).
+    """
+    fields = len(columns)
+    sums = [np.zeros_like(uk) for uk in u]
+    weights = np.zeros(fields)
+    trainers = [r for r, rule in enumerate(rules) if any(specs[columns.index(k.column)].personal for k in rule.keys)]
+    for r in trainers or range(len(rules)):
+        rule = rules[r]
+        in_rule = ((found_by >> r) & 1).astype(bool)
+        if in_rule.sum() < min_pairs:
+            continue
+        hidden = [columns.index(key.column) for key in rule.keys]
+        session = gamma[in_rule].copy()
+        session[:, hidden] = -1
+        model = FellegiSunter().fit(session, u)
+        matches = model.params.prior * int(in_rule.sum())
+        for k in range(fields):
+            if k not in hidden and (session[:, k] >= 0).any():
+                sums[k] += model.params.m[k] * matches
+                weights[k] += matches
+    m = [sums[k] / weights[k] if weights[k] > 0 else _fallback(len(u[k])) for k in range(fields)]
+    return m, float(weights.max(initial=0.0))
+
+
+def _fallback(levels: int) -> FloatArray:
+    m = np.full(levels, 0.05 / max(levels - 1, 1))
+    m[0] = 0.95
+    return m
+
+
 def tf_adjustments(records: RecordSet, gamma: Gamma, left: np.ndarray, u: list[FloatArray]) -> FloatArray:
     """Extra log2 weight per pair and field: log2(u_exact / frequency of the agreed value).
 
@@ -59,4 +109,4 @@ def tf_adjustments(records: RecordSet, gamma: Gamma, left: np.ndarray, u: list[F
     return out
 
 
-__all__ = ["estimate_u", "tf_adjustments"]
+__all__ = ["estimate_m_by_rule", "estimate_u", "tf_adjustments"]
