@@ -86,9 +86,40 @@ def decode_batch(body: bytes, *, settings: CollectSettings, received_at: datetim
     out = DecodedRequest(write_key=key if isinstance(key, str) else None)
     received = Received.now(sent_at=envelope.get("sentAt"), at=received_at)
     defaults = {k: v for k in ("context", "integrations") if isinstance(v := envelope.get(k), dict)}
-    for index, event in enumerate(envelope["batch"], start=1):
-        _accept(out, index, event, settings=settings, received=received, default_type=None, defaults=defaults)
+    _decode_events(out, envelope["batch"], received=received, default_type=None, defaults=defaults,
+                   limit=settings.max_event_bytes)
     return out
+
+
+def _decode_events(
+    out: DecodedRequest,
+    events: list[Any],
+    *,
+    received: Received,
+    default_type: str | None,
+    defaults: dict[str, Any] | None,
+    limit: int,
+) -> LimitExceeded | None:
+    """Validate and serialise events into ``out``; returns the last event-size error, if any.
+
+    Written as one flat loop with local names on purpose: it runs once per event.
+    """
+    oversized = None
+    valid, lines = out.valid, out.lines
+    for index, event in enumerate(events, start=1):
+        if event.__class__ is dict:
+            event.pop("writeKey", None)
+        result = validate_event(event, received=received, default_type=default_type, defaults=defaults)
+        if result.__class__ is ValidEvent:
+            line = orjson.dumps(result.body)  # type: ignore[union-attr]
+            if len(line) <= limit:
+                valid.append(result)  # type: ignore[arg-type]
+                lines.append(line)
+                continue
+            oversized = _event_limit_error(len(line), limit, Location(row=index))
+            result = EventProblem(oversized.problem, None, result.type)  # type: ignore[union-attr]
+        _reject(out, index, result, event)  # type: ignore[arg-type]
+    return oversized
 
 
 def decode_single(
@@ -103,7 +134,8 @@ def decode_single(
         key = event.pop("writeKey", None)
         out.write_key = key if isinstance(key, str) else None
     received = Received.now(at=received_at)
-    oversized = _accept(out, 1, event, settings=settings, received=received, default_type=kind, defaults=None)
+    oversized = _decode_events(out, [event], received=received, default_type=kind, defaults=None,
+                               limit=settings.max_event_bytes)
     if oversized is not None:  # it only just fitted before receivedAt etc. were added
         raise oversized
     return out
@@ -115,33 +147,6 @@ def _event_limit_error(size: int, limit: int, location: Location) -> LimitExceed
         limit="max_event_bytes",
         location=location,
     )
-
-
-def _accept(
-    out: DecodedRequest,
-    index: int,
-    event: Any,
-    *,
-    settings: CollectSettings,
-    received: Received,
-    default_type: str | None,
-    defaults: dict[str, Any] | None,
-) -> LimitExceeded | None:
-    """Validate and serialise one event into ``out``; returns the limit error when it was too big."""
-    if isinstance(event, dict):
-        event.pop("writeKey", None)
-    result = validate_event(event, received=received, default_type=default_type, defaults=defaults)
-    if isinstance(result, EventProblem):
-        _reject(out, index, result, event)
-        return None
-    line = orjson.dumps(result.body)
-    if len(line) > settings.max_event_bytes:
-        error = _event_limit_error(len(line), settings.max_event_bytes, Location(row=index))
-        _reject(out, index, EventProblem(error.problem, None, result.type), event)
-        return error
-    out.valid.append(result)
-    out.lines.append(line)
-    return None
 
 
 def _reject(out: DecodedRequest, index: int, problem: EventProblem, payload: Any) -> None:
