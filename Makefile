@@ -28,7 +28,7 @@ demo: install
 test: install
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
