@@ -67,11 +67,20 @@ def complete_length(path: Path) -> int:
     return 0
 
 
-def read_line(directory: Path, position: LogPosition) -> bytes:
-    """One event's stored line, for the read API."""
-    with segment_path(directory, position.segment).open("rb") as f:
-        f.seek(position.offset)
-        return f.read(position.length)
+def read_lines(directory: Path, positions: list[LogPosition]) -> list[bytes]:
+    """Stored lines at these positions (in the given order), opening each segment once."""
+    found: dict[LogPosition, bytes] = {}
+    by_segment: dict[int, list[LogPosition]] = {}
+    for p in positions:
+        by_segment.setdefault(p.segment, []).append(p)
+    for segment, wanted in by_segment.items():
+        fd = os.open(segment_path(directory, segment), os.O_RDONLY)
+        try:
+            for p in wanted:
+                found[p] = os.pread(fd, p.length, p.offset)
+        finally:
+            os.close(fd)
+    return [found[p] for p in positions]
 
 
 def iter_lines(directory: Path, *, after_seq: int = 0) -> Iterator[tuple[int, LogPosition, bytes]]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import orjson
 
-from onefold.store.eventlog import EventLog, iter_lines, list_segments, read_line
+from onefold.store.eventlog import EventLog, iter_lines, list_segments, read_lines
 
 
 def _lines(n: int, start: int = 0) -> list[bytes]:
@@ -22,7 +22,8 @@ def test_append_rolls_segments_and_reads_back(tmp_path: Path) -> None:
     assert first2 == 6
     log.close()
     assert [s for s, _ in list_segments(tmp_path)] == [1, 6]  # rolled once the first passed 500 bytes
-    assert orjson.loads(read_line(tmp_path, positions[2]))["messageId"] == "m2"
+    back = read_lines(tmp_path, [positions[2], positions[0]])
+    assert [orjson.loads(line)["messageId"] for line in back] == ["m2", "m0"]
     got = list(iter_lines(tmp_path, after_seq=3))
     assert [seq for seq, _, _ in got] == [4, 5, 6, 7, 8, 9, 10]
     assert all(orjson.loads(line)["seq"] == seq for seq, _, line in got)

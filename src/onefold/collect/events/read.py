@@ -20,7 +20,7 @@ from onefold.identity.normalize import IDENTIFIER_TYPES, normalize_identifier
 from onefold.store import event_index
 from onefold.store import stitch_graph as graph
 from onefold.store.event_index import IndexedEvent
-from onefold.store.eventlog import read_line
+from onefold.store.eventlog import read_lines
 
 MAX_LIMIT = 1000
 PROFILE_RECENT_EVENTS = 20
@@ -43,7 +43,7 @@ def decode_cursor(cursor: str) -> int:
 
 
 def _bodies(events_dir: Path, rows: list[IndexedEvent]) -> list[dict[str, Any]]:
-    return [orjson.loads(read_line(events_dir, r.position)) for r in rows]
+    return [orjson.loads(line) for line in read_lines(events_dir, [r.position for r in rows])]
 
 
 def list_events(
