@@ -20,7 +20,7 @@ import numpy as np
 
 from onefold.demo import timeline
 from onefold.demo.names import JUNK_EMAILS
-from onefold.demo.writer import STR, sequential_ids
+from onefold.demo.writer import STR
 
 KINDS = ("send", "open", "click", "unsubscribe")
 AUDIENCE_SHARE = 0.08
@@ -30,7 +30,7 @@ AUDIENCE_SHARE = 0.08
 class EmailActivity:
     email: np.ndarray  # recipient address (text as stored on the record)
     person: np.ndarray
-    campaign_id: np.ndarray
+    campaign: np.ndarray  # campaign number (1 = first week)
     kind: np.ndarray  # index into KINDS
     at_s: np.ndarray
     subscribed_s: np.ndarray  # per subscriber: when they opted in
@@ -100,7 +100,7 @@ def make_email_activity(rng: np.random.Generator, primary_email: np.ndarray, pri
     order = order[keep[order]]
     return EmailActivity(
         email=primary_email[subs][who[order]], person=subs[who[order]],
-        campaign_id=sequential_ids("CMP", len(order), 4, numbers=campaign[order]), kind=kind[order], at_s=at[order],
+        campaign=campaign[order], kind=kind[order], at_s=at[order],
         subscribed_s=sub_at, subscriber=subs, subscriber_email=primary_email[subs],
         subscriber_source=primary_source[subs], unsubscribed_s=unsub,
     )

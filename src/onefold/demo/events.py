@@ -27,7 +27,7 @@ import numpy as np
 from onefold.demo import timeline
 from onefold.demo.behaviour import APP, CH_APP, CH_WEB, WEB
 from onefold.demo.catalog import Catalog
-from onefold.demo.events_json import Lookups, render_chunk
+from onefold.demo.events_json import Fragments, render_chunk
 from onefold.demo.orders import Lines, Orders
 from onefold.demo.records import Records
 from onefold.demo.writer import STR, text
@@ -169,13 +169,12 @@ def write_events(rng: np.random.Generator, path: Path, rows: EventRows, devices:
     app = np.where(rows.record >= 0, records.source[np.maximum(rows.record, 0)] == APP,
                    devices.app[np.maximum(rows.anon, 0)])
     sent_delay = np.where(app, rng.integers(0, 90, n), rng.integers(0, 3, n))
-    lookups = Lookups.build(records, devices, orders, catalog)
+    frags = Fragments.build(rows, records, devices, orders, lines, catalog)
     with open(path, "wb") as fh:
         for lo in range(0, n, chunk):
             sl = slice(lo, lo + chunk)
             part = EventRows(*(getattr(rows, f)[sl] for f in EventRows.__dataclass_fields__))
-            fh.write(render_chunk(part, message_ids[lo:lo + chunk], sent_delay[sl], devices, records, orders, lines,
-                                  lookups))
+            fh.write(render_chunk(part, message_ids[lo:lo + chunk], sent_delay[sl], devices, records, frags))
     return n
 
 

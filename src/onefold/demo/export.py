@@ -13,11 +13,11 @@ from onefold.demo.emails import KINDS, EmailActivity
 from onefold.demo.engagement import CONSENT_CHANNELS, IDENTIFIER_TYPES, PURPOSES, Consents, Inventory, Visits
 from onefold.demo.events import Devices
 from onefold.demo.names import CITIES
-from onefold.demo.orders import STATUSES, Lines, Orders
+from onefold.demo.orders import STATUSES, Lines, Orders, order_ids
 from onefold.demo.records import Records
 from onefold.demo.returns import REASONS, Returns
 from onefold.demo.tickets import TICKET_CHANNELS, TOPICS, Tickets
-from onefold.demo.writer import NO_TIME, iso, iso_date, money, sequential_ids, text
+from onefold.demo.writer import NO_TIME, arrow_ids, iso, iso_date, money, text
 
 Columns = dict[str, Any]
 
@@ -56,7 +56,7 @@ def orders(o: Orders, records: Records, st: Stores) -> Columns:
     delivered = np.where(status == STATUSES.index("delivered"), o.arrival_s[obs], NO_TIME)
     store = o.store[obs]
     return {
-        "order_id": text(o.order_id[obs]),
+        "order_id": order_ids(obs),
         "customer_source": np.array(SOURCES)[o.source[obs]],
         "customer_id": text(records.ref(o.person[obs], o.source[obs])),
         "channel": np.array(CHANNELS)[o.channel[obs]],
@@ -75,7 +75,7 @@ def orders(o: Orders, records: Records, st: Stores) -> Columns:
 def order_items(o: Orders, lines: Lines, catalog: Catalog) -> Columns:
     obs = np.flatnonzero(o.observed[lines.order])
     return {
-        "order_id": text(o.order_id[lines.order[obs]]),
+        "order_id": order_ids(lines.order[obs]),
         "line_number": lines.line_number[obs],
         "sku": catalog.sku[lines.product[obs]],
         "qty": lines.qty[obs],
@@ -87,8 +87,8 @@ def returns(r: Returns, o: Orders, lines: Lines, catalog: Catalog) -> Columns:
     obs = np.flatnonzero(r.observed)
     line = r.line[obs]
     return {
-        "return_id": text(r.return_id[obs]),
-        "order_id": text(o.order_id[lines.order[line]]),
+        "return_id": arrow_ids("R", obs + 1, 9),
+        "order_id": order_ids(lines.order[line]),
         "line_number": lines.line_number[line],
         "sku": catalog.sku[lines.product[line]],
         "qty": r.qty[obs],
@@ -103,7 +103,7 @@ def tickets(t: Tickets, records: Records, ticket_src: np.ndarray) -> Columns:
     person = t.person[obs]
     src = ticket_src[person]
     return {
-        "ticket_id": text(t.ticket_id[obs]),
+        "ticket_id": arrow_ids("T", obs + 1, 8),
         "customer_source": np.array(SOURCES)[src],
         "customer_id": text(records.ref(person, src)),
         "channel": np.array(TICKET_CHANNELS)[t.channel[obs]],
@@ -116,9 +116,9 @@ def tickets(t: Tickets, records: Records, ticket_src: np.ndarray) -> Columns:
 
 def email_interactions(e: EmailActivity) -> Columns:
     return {
-        "interaction_id": sequential_ids("E", len(e.kind), 9),
+        "interaction_id": arrow_ids("E", np.arange(1, len(e.kind) + 1), 9),
         "email": text(e.email),
-        "campaign_id": text(e.campaign_id),
+        "campaign_id": arrow_ids("CMP", e.campaign, 4),
         "kind": np.array(KINDS)[e.kind],
         "occurred_at": iso(e.at_s),
     }
@@ -126,7 +126,7 @@ def email_interactions(e: EmailActivity) -> Columns:
 
 def store_visits(v: Visits, records: Records, st: Stores) -> Columns:
     return {
-        "visit_id": sequential_ids("V", len(v.at_s), 9),
+        "visit_id": arrow_ids("V", np.arange(1, len(v.at_s) + 1), 9),
         "store_id": st.store_id[v.store],
         "customer_source": np.array(SOURCES)[records.source[v.record]],
         "customer_id": text(records.record_id[v.record]),
@@ -136,7 +136,7 @@ def store_visits(v: Visits, records: Records, st: Stores) -> Columns:
 
 def consents(c: Consents) -> Columns:
     return {
-        "consent_id": sequential_ids("CN", len(c.at_s), 9),
+        "consent_id": arrow_ids("CN", np.arange(1, len(c.at_s) + 1), 9),
         "identifier_type": np.array(IDENTIFIER_TYPES)[c.identifier_type],
         "identifier": text(c.identifier),
         "purpose": np.array(PURPOSES)[c.purpose],

@@ -23,11 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from onefold.demo import timeline
 from onefold.demo.behaviour import CH_STORE, CH_WEB, LEGACY, Behaviour, choose_rows
 from onefold.demo.catalog import Catalog
-from onefold.demo.writer import NO_TIME, sequential_ids
+from onefold.demo.writer import NO_TIME, arrow_ids
+
+
+def order_ids(index: np.ndarray) -> pa.Array:
+    """Order ids of order indices: orders are numbered by time, ``O000000001`` first."""
+    return arrow_ids("O", index + 1, 9)
+
 
 STATUSES = ("placed", "backordered", "shipped", "delivered", "cancelled")
 PLACED, BACKORDERED, SHIPPED, DELIVERED, CANCELLED = range(5)
@@ -39,7 +46,6 @@ BACKORDER_WINDOW_DAYS = 45
 class Orders:
     """Orders over observation + horizon, sorted by time; ``observed`` marks the written ones."""
 
-    order_id: np.ndarray
     person: np.ndarray
     channel: np.ndarray
     source: np.ndarray  # index into behaviour.SOURCES of the referenced customer record
@@ -156,8 +162,7 @@ def make_orders(rng: np.random.Generator, beh: Behaviour, catalog: Catalog, n_st
     status = np.where(arrival < timeline.OBS_END_S, DELIVERED,
                       np.where(ordered >= timeline.OBS_END_S - timeline.DAY_S, PLACED, SHIPPED))
     status = np.where(backordered, BACKORDERED, np.where(cancelled, CANCELLED, status))
-    order_id = sequential_ids("O", n, 9)
-    orders = Orders(order_id, person, channel, source, store, ordered, promised, arrival, status,
+    orders = Orders(person, channel, source, store, ordered, promised, arrival, status,
                     subtotal, discount, shipping, total, observed, late & ~cancelled, scarce)
     return orders, lines
 
@@ -170,5 +175,5 @@ def _scarce_products(lines: Lines, ordered: np.ndarray, eligible: np.ndarray) ->
     return np.argsort(-counts, kind="stable")[: min(N_SCARCE, int((counts > 0).sum()))]
 
 
-__all__ = ["BACKORDERED", "CANCELLED", "DELIVERED", "PLACED", "SHIPPED", "STATUSES", "Lines", "Orders",
+__all__ = ["order_ids", "BACKORDERED", "CANCELLED", "DELIVERED", "PLACED", "SHIPPED", "STATUSES", "Lines", "Orders",
            "make_orders", "simulate_purchases"]

@@ -18,7 +18,7 @@ from onefold.demo import timeline
 from onefold.demo.behaviour import Behaviour
 from onefold.demo.catalog import CATEGORIES, Catalog
 from onefold.demo.orders import Lines, Orders
-from onefold.demo.writer import NO_TIME, sequential_ids
+from onefold.demo.writer import NO_TIME
 
 REASONS = ("wrong_size", "not_as_described", "defective", "changed_mind", "late_delivery", "damaged", "wrong_item")
 _SIZE_CATEGORIES = ("apparel", "footwear")
@@ -26,9 +26,8 @@ _SIZE_CATEGORIES = ("apparel", "footwear")
 
 @dataclass
 class Returns:
-    """Returned lines, sorted by time; ``line`` indexes Lines."""
+    """Returned lines, sorted by time (return ``R000000001`` first); ``line`` indexes Lines."""
 
-    return_id: np.ndarray
     line: np.ndarray
     qty: np.ndarray
     reason: np.ndarray  # index into REASONS
@@ -66,9 +65,8 @@ def make_returns(rng: np.random.Generator, beh: Behaviour, catalog: Catalog, ord
     keep = returned < timeline.OBS_START_S + timeline.HORIZON_END_DAY * timeline.DAY_S
     by_time = np.lexsort((chosen, returned))
     by_time = by_time[keep[by_time]]
-    ids = sequential_ids("R", len(by_time), 9)
     returned = returned[by_time]
-    return Returns(ids, chosen[by_time], ret_qty[by_time], reason[by_time], returned, refund[by_time],
+    return Returns(chosen[by_time], ret_qty[by_time], reason[by_time], returned, refund[by_time],
                    returned < timeline.OBS_END_S)
 
 

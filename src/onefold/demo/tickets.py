@@ -19,7 +19,7 @@ from onefold.demo import timeline
 from onefold.demo.behaviour import Behaviour
 from onefold.demo.orders import BACKORDERED, Orders
 from onefold.demo.returns import Returns
-from onefold.demo.writer import NO_TIME, sequential_ids
+from onefold.demo.writer import NO_TIME
 
 TICKET_CHANNELS = ("phone", "email", "chat", "store")
 TOPICS = ("order_status", "late_delivery", "backorder", "return", "account", "billing", "product_question", "complaint")
@@ -27,7 +27,8 @@ TOPICS = ("order_status", "late_delivery", "backorder", "return", "account", "bi
 
 @dataclass
 class Tickets:
-    ticket_id: np.ndarray
+    """Tickets over observation + horizon, sorted by time (``T00000001`` first)."""
+
     person: np.ndarray
     channel: np.ndarray
     opened_s: np.ndarray
@@ -72,7 +73,7 @@ def make_tickets(rng: np.random.Generator, beh: Behaviour, birth_day: np.ndarray
     closed = np.where((opened < timeline.OBS_END_S) & (closed >= timeline.OBS_END_S), NO_TIME, closed)
     keep = opened < timeline.OBS_START_S + timeline.HORIZON_END_DAY * timeline.DAY_S
     person, channel, opened, closed, topic, cost = (a[keep] for a in (person, channel, opened, closed, topic, cost))
-    return Tickets(sequential_ids("T", len(person), 8), person, channel, opened, closed, topic, cost,
+    return Tickets(person, channel, opened, closed, topic, cost,
                    opened < timeline.OBS_END_S)
 
 

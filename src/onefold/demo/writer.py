@@ -76,6 +76,12 @@ def _arrow(col: Any) -> pa.Array | pa.ChunkedArray:
     return pa.array(arr)
 
 
+def arrow_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """Arrow-native ``prefix`` + zero-padded numbers, for ids that are only written (no numpy copy)."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise(prefix, digits, "")
+
+
 def write_csv(path: Path, columns: Mapping[str, Any]) -> int:
     """Write columns (in the given order) as a CSV with a header; returns the row count.
 
@@ -89,4 +95,4 @@ def write_csv(path: Path, columns: Mapping[str, Any]) -> int:
     return table.num_rows
 
 
-__all__ = ["NO_TIME", "STR", "sequential_ids", "iso", "iso_date", "money", "text", "write_csv"]
+__all__ = ["NO_TIME", "STR", "arrow_ids", "sequential_ids", "iso", "iso_date", "money", "text", "write_csv"]
