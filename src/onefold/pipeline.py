@@ -21,6 +21,7 @@ def build_steps() -> list[tuple[str, BuildStep]]:
     steps: list[tuple[str, BuildStep]] = []
     steps.append(("events", stage_events))
     steps.append(("backoffice", backoffice_step))
+    steps.append(("identity", __import__("onefold.identity.build_step", fromlist=["identity_step"]).identity_step))
     return steps
 
 

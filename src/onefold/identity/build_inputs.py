@@ -1,0 +1,114 @@
+"""I/O module: the identity build's inputs, read from the new warehouse in DuckDB.
+
+Nodes are the records to resolve: every customer record (record_type 'customer', its source and
+source_customer_id) and every event identifier (record_type 'user_id' / 'anonymous_id', source
+'events'). Deterministic edges come from exact, normalised identifiers:
+- a web/app ``userId`` is the ``source_customer_id`` of that person's web/app customer record;
+- an event carrying both an anonymousId and a userId ties them (Segment's identify/alias);
+- customers, and identify traits, with the same email or loyalty id (star-linked to the value's
+  oldest holder, so a value on k records yields k-1 edges, not k²);
+- an identify trait phone equal to exactly one customer's phone.
+Blocklisted values and values on more than ``hot_key_records`` customer records are not evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from onefold.identity.graph import DETERMINISTIC_WEIGHT, Edge
+from onefold.identity.profile_ids import RecordKey
+
+if TYPE_CHECKING:
+    import duckdb
+
+_EMAIL = "CASE WHEN regexp_full_match(lower(trim({x})), '[^@\\s]+@[^@\\s]+\\.[^@\\s]+') THEN lower(trim({x})) END"
+_PHONE = ("CASE WHEN length(regexp_replace({x}, '[^0-9]', '', 'g')) >= 7"
+          " THEN right(regexp_replace({x}, '[^0-9]', '', 'g'), 10) END")
+
+NODES_SQL = """
+CREATE OR REPLACE TEMP TABLE _of_nodes AS
+WITH raw AS (
+  SELECT 'customer' AS record_type, source, source_customer_id AS record_id,
+         CAST(created_at AS VARCHAR) AS first_seen FROM customers
+  UNION ALL
+  SELECT 'user_id', 'events', user_id, CAST(min(timestamp) AS VARCHAR) FROM events
+   WHERE user_id IS NOT NULL AND user_id <> '' GROUP BY user_id
+  UNION ALL
+  SELECT 'anonymous_id', 'events', anonymous_id, CAST(min(timestamp) AS VARCHAR) FROM events
+   WHERE anonymous_id IS NOT NULL AND anonymous_id <> '' GROUP BY anonymous_id
+)
+SELECT (row_number() OVER (ORDER BY record_type, source, record_id) - 1)::BIGINT AS node, *
+FROM raw
+"""
+
+
+@dataclass
+class Nodes:
+    keys: list[RecordKey]
+    first_seen: list[str]
+
+
+def load_nodes(con: duckdb.DuckDBPyConnection) -> Nodes:
+    con.execute(NODES_SQL)
+    rows = con.execute("SELECT record_type, source, record_id, coalesce(first_seen, '') FROM _of_nodes ORDER BY node").fetchall()
+    return Nodes([(r[0], r[1], r[2]) for r in rows], [r[3] for r in rows])
+
+
+def _identifier_values(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str], hot: int) -> None:
+    """Temp table _of_ids_<kind>(node, value, at) of usable identifier values."""
+    norm = _EMAIL if kind == "email" else _PHONE if kind == "phone" else "nullif(trim({x}), '')"
+    customer_col = {"email": "email", "phone": "phone", "loyalty_id": "loyalty_id"}[kind]
+    trait = {"email": "$.email", "phone": "$.phone", "loyalty_id": "$.loyalty_id"}[kind]
+    con.execute(f"""
+    CREATE OR REPLACE TEMP TABLE _of_ids AS
+    WITH vals AS (
+      SELECT n.node, {norm.format(x='c.' + customer_col)} AS value, CAST(c.created_at AS VARCHAR) AS seen_at, 1 AS is_customer
+        FROM customers c JOIN _of_nodes n
+          ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id
+      UNION ALL
+      SELECT n.node, {norm.format(x="json_extract_string(e.traits, '" + trait + "')")}, CAST(e.timestamp AS VARCHAR), 0
+        FROM events e JOIN _of_nodes n
+          ON n.source = 'events' AND ((n.record_type = 'user_id' AND n.record_id = e.user_id)
+             OR (n.record_type = 'anonymous_id' AND n.record_id = e.anonymous_id AND e.user_id IS NULL))
+       WHERE e.type = 'identify'
+    ),
+    ok AS (SELECT * FROM vals WHERE value IS NOT NULL AND NOT list_contains(?, value)),
+    counts AS (SELECT value, sum(is_customer) AS holders FROM ok GROUP BY value)
+    SELECT node, value, min(seen_at) AS seen_at, max(is_customer) AS is_customer FROM ok JOIN counts USING (value)
+     WHERE counts.holders <= ? GROUP BY node, value
+    """, [blocked, hot])
+
+
+def deterministic_edges(
+    con: duckdb.DuckDBPyConnection, *, blocked: list[str], hot_key_records: int
+) -> list[Edge]:
+    edges: list[Edge] = []
+    rows = con.execute("""
+      SELECT u.node, c.node, u.first_seen FROM _of_nodes u JOIN _of_nodes c
+        ON u.record_type = 'user_id' AND c.record_type = 'customer' AND c.source IN ('web', 'app')
+       AND c.record_id = u.record_id
+    """).fetchall()
+    edges += [Edge(a, b, "user_id is the web/app customer id", DETERMINISTIC_WEIGHT, {"at": at}) for a, b, at in rows]
+    rows = con.execute("""
+      SELECT a.node, u.node, min(e.timestamp)::VARCHAR FROM events e
+        JOIN _of_nodes a ON a.record_type = 'anonymous_id' AND a.record_id = e.anonymous_id
+        JOIN _of_nodes u ON u.record_type = 'user_id' AND u.record_id = e.user_id
+       GROUP BY a.node, u.node
+    """).fetchall()
+    edges += [Edge(a, b, "anonymousId and userId on one event", DETERMINISTIC_WEIGHT, {"at": at}) for a, b, at in rows]
+    lowered = [v.strip().lower() for v in blocked]
+    for kind in ("email", "loyalty_id", "phone"):
+        _identifier_values(con, kind, lowered, hot_key_records)
+        star = "" if kind != "phone" else "WHERE value IN (SELECT value FROM _of_ids WHERE is_customer = 1 GROUP BY value HAVING count(*) = 1)"
+        rows = con.execute(f"""
+          WITH ids AS (SELECT * FROM _of_ids {star}),
+          hub AS (SELECT value, arg_min(node, (seen_at, node)) AS hub FROM ids GROUP BY value)
+          SELECT hub.hub, ids.node, ids.value, ids.seen_at FROM ids JOIN hub USING (value) WHERE ids.node <> hub.hub
+          ORDER BY 1, 2
+        """).fetchall()
+        edges += [Edge(a, b, f"same {kind}", DETERMINISTIC_WEIGHT, {kind: value, "at": at}) for a, b, value, at in rows]
+    return edges
+
+
+__all__ = ["Nodes", "deterministic_edges", "load_nodes"]

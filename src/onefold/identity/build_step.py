@@ -1,0 +1,191 @@
+"""Build step "identity": customers and event identifiers → profiles, record_profile, merge_ledger.
+
+Order of work: nodes and deterministic edges (`build_inputs`), probabilistic edges between customer
+records (`matcher.match_records`, Fellegi–Sunter with the chaining guard), then one graph resolution
+honouring must-not-link constraints from state.sqlite (`graph.resolve`), stable ids from the
+previous warehouse (`profile_ids.assign_ids`) and golden traits (`survivorship`).
+
+Tables written to the new warehouse:
+- ``record_profile(record_type, source, record_id, profile_id)``: every node exactly once;
+- ``profiles(profile_id, created_at, records, <golden traits>)``;
+- ``merge_ledger``: every edge with its rule or fields and weight, status, endpoints and time;
+- ``profile_aliases(retired_id, profile_id)``: ids retired by merges, carried across builds;
+- ``review_pairs``: borderline probabilistic pairs for `onefold identity review`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from datetime import UTC, datetime
+
+import orjson
+import pyarrow as pa
+
+from onefold.identity.build_inputs import Nodes, deterministic_edges, load_nodes
+from onefold.identity.constraints import cannot_link
+from onefold.identity.duck import load_records
+from onefold.identity.graph import Edge, resolve
+from onefold.identity.matcher import MatchOptions, match_records
+from onefold.identity.normalize import Blocklist
+from onefold.identity.profile_ids import RecordKey, assign_ids
+from onefold.identity.survivorship import Candidate, Strategy, survive
+from onefold.store.build import BuildContext
+
+log = logging.getLogger(__name__)
+
+CUSTOMER_FIELDS = {
+    "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone", "street": "address",
+    "city": "city", "postcode": "postcode", "state": "state", "country": "country", "date_of_birth": "date_of_birth",
+}
+TRAITS: dict[str, Strategy] = {
+    "first_name": "most_frequent", "last_name": "most_recent", "email": "most_recent", "phone": "most_recent",
+    "street": "most_recent", "city": "most_recent", "postcode": "most_recent", "state": "most_recent",
+    "country": "most_recent", "date_of_birth": "most_frequent", "loyalty_id": "most_recent",
+}
+"""Default survivorship per golden trait (see `survivorship`)."""
+REVIEW_FLOOR = 0.5
+
+
+def identity_step(ctx: BuildContext) -> None:
+    """Resolve all sources into profiles (see module docstring)."""
+    con, settings = ctx.con, ctx.settings.identity
+    ctx.progress("reading records and identifiers", 0.05)
+    nodes = load_nodes(con)
+    index = {key: i for i, key in enumerate(nodes.keys)}
+    edges = deterministic_edges(con, blocked=settings.blocklist, hot_key_records=MatchOptions().hot_key_records)
+    ctx.progress(f"{len(edges):,} deterministic edges; matching customer records", 0.2)
+    review = _probabilistic_edges(ctx, edges, threshold=settings.match_threshold)
+    constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
+    ctx.progress("resolving the graph", 0.7)
+    labels = resolve(len(nodes.keys), edges, constraints)
+    clusters: dict[int, list[int]] = {}
+    for i, label in enumerate(labels):
+        clusters.setdefault(label, []).append(i)
+    members = sorted(clusters.values(), key=lambda m: nodes.keys[min(m)])
+    previous, created, aliases = _previous(ctx)
+    assignments = assign_ids(members, nodes.keys, nodes.first_seen, previous, created)
+    profile_of = [""] * len(nodes.keys)
+    for group, assignment in zip(members, assignments, strict=True):
+        for i in group:
+            profile_of[i] = assignment.profile_id
+    built = datetime.now(UTC).isoformat(timespec="seconds")
+    ctx.progress("writing profiles and ledger", 0.85)
+    _write(con, "record_profile", pa.table({
+        "record_type": [k[0] for k in nodes.keys], "source": [k[1] for k in nodes.keys],
+        "record_id": [k[2] for k in nodes.keys], "profile_id": profile_of}))
+    for assignment in assignments:
+        for retired in assignment.retired:
+            aliases[retired] = (assignment.profile_id, built)
+    _write(con, "profile_aliases", pa.table({
+        "retired_id": list(aliases), "profile_id": [_follow(aliases, r) for r in aliases],
+        "retired_at": [v[1] for v in aliases.values()]}, schema=pa.schema(
+            [("retired_id", pa.string()), ("profile_id", pa.string()), ("retired_at", pa.string())])))
+    _write_ledger(con, edges, nodes, profile_of, built)
+    _write(con, "review_pairs", review)
+    _write_profiles(ctx, members, assignments, nodes)
+
+
+def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: float) -> pa.Table:
+    con = ctx.con
+    count = con.execute("SELECT count(*) FROM customers").fetchone()
+    empty = pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.int64()),
+                      "probability": pa.array([], pa.float64()), "evidence": pa.array([], pa.string())})
+    if not count or count[0] < 2:
+        return empty
+    con.execute("""CREATE OR REPLACE TEMP VIEW _of_customers AS SELECT n.node::VARCHAR AS node_id, c.* FROM customers c
+                   JOIN _of_nodes n ON n.record_type = 'customer' AND n.source = c.source
+                    AND n.record_id = c.source_customer_id""")
+    junk = Blocklist(ctx.settings.identity.blocklist)
+    options = MatchOptions(threshold=threshold)
+    records = load_records(con, "_of_customers", id_column="node_id", fields=dict(CUSTOMER_FIELDS),  # type: ignore[arg-type]
+                           hot_key_records=options.hot_key_records, junk=junk.blocks)
+    result = match_records(con, records, options=options,
+                           progress=lambda m, f: ctx.progress(f"matching: {m}", 0.2 + 0.5 * f))
+    node = [int(x) for x in records.ids]
+    names = [c.name for c in records.columns]
+    labels = result.clusters.labels
+    review_a, review_b, review_p, review_e = [], [], [], []
+    for i in range(len(result.candidates.left)):
+        left, right = int(result.candidates.left[i]), int(result.candidates.right[i])
+        p = float(result.probability[i])
+        if p < REVIEW_FLOOR or not math.isfinite(result.weight[i]):
+            continue
+        evidence = {n: round(float(w), 2) for n, w in zip(names, result.field_weights[i], strict=True) if w}
+        if p >= threshold and labels[left] == labels[right]:
+            edges.append(Edge(node[left], node[right], "probabilistic", float(result.weight[i]),
+                              {"fields": evidence, "probability": round(p, 6)}))
+        elif p < threshold:
+            review_a.append(node[left]); review_b.append(node[right])  # noqa: E702
+            review_p.append(p); review_e.append(orjson.dumps(evidence).decode())  # noqa: E702
+    return pa.table({"a": pa.array(review_a, pa.int64()), "b": pa.array(review_b, pa.int64()),
+                     "probability": pa.array(review_p, pa.float64()), "evidence": pa.array(review_e, pa.string())})
+
+
+def _previous(ctx: BuildContext) -> tuple[dict[RecordKey, str], dict[str, str], dict[str, tuple[str, str]]]:
+    if not ctx.has_previous or not ctx.table_exists("record_profile", catalog="prev"):
+        return {}, {}, {}
+    con = ctx.con
+    previous = {(r[0], r[1], r[2]): r[3] for r in con.execute(
+        "SELECT record_type, source, record_id, profile_id FROM prev.main.record_profile").fetchall()}
+    created = dict(con.execute("SELECT profile_id, created_at FROM prev.main.profiles").fetchall())
+    aliases = {r[0]: (r[1], r[2]) for r in con.execute(
+        "SELECT retired_id, profile_id, retired_at FROM prev.main.profile_aliases").fetchall()}
+    return previous, created, aliases
+
+
+def _follow(aliases: dict[str, tuple[str, str]], retired: str) -> str:
+    seen, current = {retired}, aliases[retired][0]
+    while current in aliases and current not in seen:
+        seen.add(current)
+        current = aliases[current][0]
+    return current
+
+
+def _write(con: object, name: str, table: pa.Table) -> None:
+    con.register("_of_out", table)  # type: ignore[attr-defined]
+    con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM _of_out")  # type: ignore[attr-defined]
+    con.unregister("_of_out")  # type: ignore[attr-defined]
+
+
+def _write_ledger(con: object, edges: list[Edge], nodes: Nodes, profile_of: list[str], built: str) -> None:
+    cols: dict[str, list[object]] = {k: [] for k in (
+        "edge_id", "profile_id", "rule", "status", "weight", "evidence", "a_type", "a_source", "a_id",
+        "b_type", "b_source", "b_id", "observed_at", "built_at")}
+    for edge in edges:
+        a, b = sorted((nodes.keys[edge.a], nodes.keys[edge.b]))
+        digest = hashlib.sha256("\x1f".join((edge.rule, *a, *b)).encode()).hexdigest()[:16]
+        evidence = {k: v for k, v in edge.evidence.items() if k != "at"}
+        values = (f"edge_{digest}", profile_of[edge.a] if profile_of[edge.a] == profile_of[edge.b] else None,
+                  edge.rule, edge.status, None if edge.weight >= 1000 else round(edge.weight, 3),
+                  orjson.dumps(evidence).decode(), *a, *b,
+                  str(edge.evidence.get("at") or max(nodes.first_seen[edge.a], nodes.first_seen[edge.b])), built)
+        for key, value in zip(cols, values, strict=True):
+            cols[key].append(value)
+    schema = pa.schema([(k, pa.float64() if k == "weight" else pa.string()) for k in cols])
+    _write(con, "merge_ledger", pa.table(cols, schema=schema))
+
+
+def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: list, nodes: Nodes) -> None:
+    con = ctx.con
+    traits = list(TRAITS)
+    rows = con.execute(f"""SELECT n.node, c.source, coalesce(CAST(c.created_at AS VARCHAR), ''),
+        {', '.join(f'CAST(c.{t} AS VARCHAR)' for t in traits)} FROM customers c JOIN _of_nodes n
+        ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id""").fetchall()
+    by_node = {r[0]: r for r in rows}
+    cols: dict[str, list[object]] = {"profile_id": [], "created_at": [], "records": []} | {t: [] for t in traits}
+    for group, assignment in zip(members, assignments, strict=True):
+        cols["profile_id"].append(assignment.profile_id)
+        cols["created_at"].append(min((nodes.first_seen[i] for i in group if nodes.first_seen[i]), default=""))
+        cols["records"].append(len(group))
+        customer_rows = [by_node[i] for i in group if i in by_node]
+        for t_index, trait in enumerate(traits):
+            candidates = [Candidate(r[3 + t_index] or "", r[1], r[2]) for r in customer_rows]
+            cols[trait].append(survive(candidates, TRAITS[trait]))
+    schema = pa.schema([("profile_id", pa.string()), ("created_at", pa.string()), ("records", pa.int64())]
+                       + [(t, pa.string()) for t in traits])
+    _write(con, "profiles", pa.table(cols, schema=schema))
+
+
+__all__ = ["identity_step"]
