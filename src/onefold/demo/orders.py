@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from onefold.demo import timeline
-from onefold.demo.behaviour import CH_STORE, CH_WEB, LEGACY, Behaviour, choose_rows
+from onefold.demo.behaviour import CH_CC, CH_STORE, CH_WEB, LEGACY, Behaviour, choose_rows
 from onefold.demo.catalog import Catalog
 from onefold.demo.writer import NO_TIME, arrow_ids
 
@@ -121,7 +121,7 @@ def make_orders(rng: np.random.Generator, beh: Behaviour, catalog: Catalog, n_st
     store_order = channel == CH_STORE
     online = ~store_order
     ordered = np.where(store_order, timeline.at_hour(rng, day, "store"), timeline.at_hour(rng, day, "online"))
-    ordered = np.where(channel == 3, timeline.at_hour(rng, day, "phone"), ordered)
+    ordered = np.where(channel == CH_CC, timeline.at_hour(rng, day, "phone"), ordered)
     order_sort = np.lexsort((person, ordered))
     person, channel, ordered, store_order, online = (a[order_sort] for a in (person, channel, ordered, store_order, online))
     source = channel.copy()  # web=0, app=1, store->pos=2, call_center=3 share indices with SOURCES
