@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from onefold.cli._common import err, out, print_json
+from onefold.cli._common import WorkspaceOpt, err, out, print_json
 
 identity_app = typer.Typer(help="Identity resolution: match records, inspect and correct profiles.",
                            no_args_is_help=True)
@@ -65,6 +65,94 @@ def match(
         shown = ", ".join(f"{v!r} ({n} records)" for v, n in values[:5])
         out.print(f"[yellow]not used as evidence[/] (shared by too many records) in {column}: {shown}")
     out.print(f"wrote {summary.output}")
+
+
+@identity_app.command("explain")
+def explain(profile: Annotated[str, typer.Argument(help="Profile id (a retired id also resolves).")],
+            workspace: WorkspaceOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show why a profile's records are together: a tree of edges with their evidence."""
+    from rich.tree import Tree
+
+    from onefold.identity.inspect import explain as explain_profile
+    from onefold.store.workspace import open_workspace
+
+    info = explain_profile(open_workspace(workspace), profile)
+    if as_json:
+        print_json({"profile_id": info.profile_id, "traits": info.traits, "records": info.records,
+                    "edges": info.edges})
+        return
+    title = info.profile_id + (f" (retired id {info.requested} resolves here)" if info.requested != info.profile_id else "")
+    tree = Tree(f"[bold]{title}[/] — {len(info.records)} records")
+    traits = tree.add("golden record")
+    for name, value in info.traits.items():
+        if name not in ("profile_id",) and value not in (None, ""):
+            traits.add(f"{name}: {value}")
+    edges = tree.add(f"{len(info.edges)} edges")
+    for edge in info.edges:
+        a = ":".join((edge["a_type"], edge["a_source"], edge["a_id"]))
+        b = ":".join((edge["b_type"], edge["b_source"], edge["b_id"]))
+        weight = "" if edge["weight"] is None else f", weight {edge['weight']:.1f}"
+        node = edges.add(f"{a} ⇄ {b}  [dim]{edge['edge_id']}[/]  {edge['rule']} ({edge['status']}{weight})")
+        for key, value in edge["evidence"].items():
+            if isinstance(value, dict):
+                node.add(f"{key}: " + ", ".join(f"{k} {v:+.1f}" for k, v in value.items()))
+            else:
+                node.add(f"{key}: {value}")
+    out.print(tree)
+
+
+@identity_app.command("split")
+def split(profile: Annotated[str, typer.Argument(help="Profile id.")],
+          records: Annotated[list[str], typer.Option("--records", help="TYPE:SOURCE:ID to split off (repeatable).")],
+          workspace: WorkspaceOpt) -> None:
+    """Split records off a profile; the next `onefold build` keeps them apart for good."""
+    from onefold.identity.inspect import parse_record
+    from onefold.identity.inspect import split as split_profile
+    from onefold.store.workspace import open_state, open_workspace
+
+    paths = open_workspace(workspace)
+    state = open_state(paths)
+    try:
+        added = split_profile(paths, state, profile, [parse_record(r) for r in records])
+    finally:
+        state.close()
+    out.print(f"recorded {added} must-not-link constraint(s); run `onefold build` to apply")
+
+
+@identity_app.command("unmerge")
+def unmerge(edge: Annotated[str, typer.Argument(help="Edge id from `identity explain`.")],
+            workspace: WorkspaceOpt) -> None:
+    """Undo one merge edge; the next `onefold build` will not join those two records again."""
+    from onefold.identity.inspect import unmerge as unmerge_edge
+    from onefold.store.workspace import open_state, open_workspace
+
+    paths = open_workspace(workspace)
+    state = open_state(paths)
+    try:
+        a, b = unmerge_edge(paths, state, edge)
+    finally:
+        state.close()
+    out.print(f"{':'.join(a)} and {':'.join(b)} will stay apart; run `onefold build` to apply")
+
+
+@identity_app.command("review")
+def review(workspace: WorkspaceOpt, limit: Annotated[int, typer.Option(help="Pairs to show.")] = 20,
+           as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List borderline pairs (match probability between 0.5 and the link threshold)."""
+    from onefold.identity.inspect import review_pairs
+    from onefold.store.workspace import open_workspace
+
+    pairs = review_pairs(open_workspace(workspace), limit=limit)
+    if as_json:
+        print_json(pairs)
+        return
+    table = Table(title=f"{len(pairs)} borderline pairs (not merged)")
+    for column in ("record a", "record b", "probability", "evidence (log2 weight)"):
+        table.add_column(column)
+    for pair in pairs:
+        table.add_row(":".join(pair["a"]), ":".join(pair["b"]), f"{pair['probability']:.3f}",
+                      ", ".join(f"{k} {v:+.1f}" for k, v in pair["evidence"].items()))
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:

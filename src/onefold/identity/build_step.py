@@ -83,7 +83,13 @@ def identity_step(ctx: BuildContext) -> None:
         "retired_at": [v[1] for v in aliases.values()]}, schema=pa.schema(
             [("retired_id", pa.string()), ("profile_id", pa.string()), ("retired_at", pa.string())])))
     _write_ledger(con, edges, nodes, profile_of, built)
-    _write(con, "review_pairs", review)
+    a_keys = [nodes.keys[i] for i in review.column("a").to_pylist()]
+    b_keys = [nodes.keys[i] for i in review.column("b").to_pylist()]
+    _write(con, "review_pairs", pa.table({
+        "a_type": pa.array([k[0] for k in a_keys], pa.string()), "a_source": pa.array([k[1] for k in a_keys], pa.string()),
+        "a_id": pa.array([k[2] for k in a_keys], pa.string()), "b_type": pa.array([k[0] for k in b_keys], pa.string()),
+        "b_source": pa.array([k[1] for k in b_keys], pa.string()), "b_id": pa.array([k[2] for k in b_keys], pa.string()),
+        "probability": review.column("probability"), "evidence": review.column("evidence")}))
     _write_profiles(ctx, members, assignments, nodes)
 
 
