@@ -4,8 +4,9 @@ Each entity table has the entity's fields (typed as ``Field.warehouse_type``) pl
 name), ``_row`` (row in that file) and ``_loaded_at`` (UTC). There is no primary-key index: an
 upsert is a hash semi-join DELETE of the incoming keys followed by an INSERT, in one transaction,
 which is idempotent (re-importing a file leaves the same rows) and much cheaper for bulk loads than
-an ART index probe per row. Staging tables are TEMP tables of the same connection, so they vanish with
-it and spill to disk beyond ``memory_limit`` instead of growing the process.
+an ART index probe per row. The input is scanned once as an Arrow stream; the checked rows are TEMP tables of the
+same connection, so they vanish with it and spill to disk beyond ``memory_limit`` instead of
+growing the process.
 
 The running CLI command owns the file (see ``store/workspace.py``); a second writer gets ``Busy``.
 """
@@ -13,7 +14,7 @@ The running CLI command owns the file (see ``store/workspace.py``); a second wri
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -80,17 +81,26 @@ class RawStore:
             self.con.execute(f"CREATE TABLE IF NOT EXISTS {_q(entity.name)} ({entity_columns_ddl(entity)})")
 
     # -- staging -------------------------------------------------------------------------------
-    def create_stage(self, entity: Entity) -> None:
-        cols = [f"{_q(n)} {t}" for n, t in STAGE_META] + [f"{_q(f.name)} VARCHAR" for f in entity.fields]
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE stage ({', '.join(cols)})")
+    def stage(self, entity: Entity, batches: Iterable[pa.Table]) -> pa.RecordBatchReader:
+        """Expose ``batches`` to SQL as ``stage`` (columns: STAGE_META, then every entity field as
+        text; a field a batch lacks is NULL). The stream is read once, by the first query on it."""
+        schema = pa.schema(
+            [(n, pa.int64() if t == "BIGINT" else pa.string()) for n, t in STAGE_META]
+            + [(f.name, pa.string()) for f in entity.fields]
+        )
 
-    def append_stage(self, batch: pa.Table) -> None:
-        """Append a batch whose columns are a subset of the stage's (missing ones become NULL)."""
-        self.con.register("_batch", batch)
-        try:
-            self.con.execute("INSERT INTO stage BY NAME SELECT * FROM _batch")
-        finally:
-            self.con.unregister("_batch")
+        def conform() -> Iterator[pa.RecordBatch]:
+            for batch in batches:
+                n = batch.num_rows
+                columns = [
+                    batch.column(name) if name in batch.column_names else pa.nulls(n, field.type)
+                    for name, field in zip(schema.names, schema, strict=True)
+                ]
+                yield from pa.Table.from_arrays(columns, schema=schema).to_batches()
+
+        reader = pa.RecordBatchReader.from_batches(schema, conform())
+        self.con.register("stage", reader)
+        return reader
 
     def run(self, sql: str, params: Sequence[Any] | None = None) -> None:
         self.con.execute(sql, params or [])
@@ -106,24 +116,28 @@ class RawStore:
     def upsert(self, entity: Entity, good_select: str) -> int:
         """Replace rows of ``entity`` that share a key with ``good_select`` rows, then insert them all.
 
-        ``good_select`` yields the entity fields, ``_source``, ``_row`` and ``_key``; it is
-        materialised as temp table ``good`` (kept for ``keys_in_good``). Returns rows inserted.
+        ``good_select`` yields the entity fields, ``_source``, ``_row`` and ``_key``; it becomes the
+        temp view ``good`` (also read by ``keys_in_good``), a view so the rows are not copied once
+        more. Returns rows inserted.
         """
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE good AS {good_select}")
+        self.con.execute(f"CREATE OR REPLACE TEMP VIEW good AS {good_select}")
         match = " AND ".join(f"g.{_q(k)} = t.{_q(k)}" for k in entity.key)
         fields = ", ".join(_q(f.name) for f in entity.fields)
         self.con.execute("BEGIN TRANSACTION")
         try:
-            self.con.execute(f"DELETE FROM {_q(entity.name)} t WHERE EXISTS (SELECT 1 FROM good g WHERE {match})")
-            self.con.execute(
+            if self.count(entity):  # the first load of an entity has nothing to replace
+                self.con.execute(
+                    f"DELETE FROM {_q(entity.name)} t WHERE EXISTS (SELECT 1 FROM good g WHERE {match})"
+                )
+            inserted = self.con.execute(
                 f"INSERT INTO {_q(entity.name)} ({fields}, _source, _row, _loaded_at) "
                 f"SELECT {fields}, _source, _row, timezone('UTC', now()) FROM good"
-            )
+            ).fetchall()
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        return int(self.scalar("SELECT count(*) FROM good"))
+        return int(inserted[0][0])
 
     def keys_in_good(self, keys: Sequence[str]) -> list[str]:
         """Which of ``keys`` (quarantined record keys) were just landed by ``upsert``."""

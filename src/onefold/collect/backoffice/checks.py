@@ -7,12 +7,15 @@ formats the messages of the rows that fail.
 
 Tables involved (all in the import connection):
 
-- ``stage``: one VARCHAR column per entity field as received, ``_row`` (unique id), ``_src_row``
+- ``stage``: the input (an Arrow stream scanned once, never copied into a table): one text
+  column per entity field as received, ``_row`` (unique id), ``_src_row``
   (row number in the source, as the user's editor shows it), ``_source`` (file name) and ``_enc`` (the first field whose bytes
   were not valid UTF-8, or NULL).
 - ``checked``: typed values, one ``e__<field>`` message column per field, ``_key`` (natural key as
-  text), ``_ok`` (no field problem).
-- ``verdict``: for ``_ok`` rows, duplicate-key and reference problems, and ``_good``.
+  text), ``_ok`` (no field problem), and ``s__<field>`` (the text, kept only where not ``_ok``).
+- ``verdict``: the ``_ok`` rows rejected for a duplicate key or a reference, with the message.
+
+A row is good when it is ``_ok`` in ``checked`` and absent from ``verdict``.
 """
 
 from __future__ import annotations
@@ -120,30 +123,47 @@ def error_expr(f: Field, text: str, typed: str, *, is_key: bool) -> str:
     return "CASE " + " ".join(whens) + " END"
 
 
-def _key_text(entity: Entity, prefix: str) -> str:
-    parts = [f"CAST({q(prefix + k)} AS VARCHAR)" for k in entity.key]
-    all_present = " AND ".join(f"{q(prefix + k)} IS NOT NULL" for k in entity.key)
+def _key_text(entity: Entity, prefix: str, alias: str = "") -> str:
+    parts = [f"CAST({alias}{q(prefix + k)} AS VARCHAR)" for k in entity.key]
+    all_present = " AND ".join(f"{alias}{q(prefix + k)} IS NOT NULL" for k in entity.key)
     return f"CASE WHEN {all_present} THEN concat_ws({_lit(KEY_SEPARATOR)}, {', '.join(parts)}) END"
+
+
+def key_expr(entity: Entity, alias: str = "c.") -> str:
+    """Natural key as text, from ``checked``: the typed key ('2' for '02', so a corrected row releases
+    the quarantined one), else the text as received of a row that failed (NULL if a part is empty)."""
+    typed = _key_text(entity, "", alias)
+    text = _key_text(entity, "s__", alias)
+    return f"coalesce({typed}, {text})"
+
+
+def _trimmed(col: str) -> str:
+    """Spaces and tabs around a value are dropped; empty means NULL. Testing the ends first is about
+    twice as fast as trimming every value (most values have nothing to trim)."""
+    ends = " OR ".join(f"{fn}({col}, {_lit(ch)})" for fn in ("starts_with", "ends_with") for ch in (" ", "\t"))
+    return f"CASE WHEN {col} = '' THEN NULL WHEN {ends} THEN NULLIF(trim({col}, {_lit(' ' + chr(9))}), '') ELSE {col} END"
 
 
 def checked_sql(entity: Entity) -> str:
     """``CREATE TEMP TABLE checked``: typed values and per-field problems of every staged row."""
-    trimmed = ", ".join(f"NULLIF(trim({q(f.name)}), '') AS {q('t__' + f.name)}" for f in entity.fields)
+    trimmed = ", ".join(f"{_trimmed(q(f.name))} AS {q('t__' + f.name)}" for f in entity.fields)
     typed = ", ".join(f"{typed_expr(f, q('t__' + f.name))} AS {q('v__' + f.name)}" for f in entity.fields)
     values = ", ".join(f"{q('v__' + f.name)} AS {q(f.name)}" for f in entity.fields)
     errors = ", ".join(
         f"{error_expr(f, q('t__' + f.name), q('v__' + f.name), is_key=f.name in entity.key)} AS {q('e__' + f.name)}"
         for f in entity.fields
     )
-    # Prefer the typed key text ('2' for '02') so a corrected row releases the quarantined one.
-    key = f"coalesce({_key_text(entity, 'v__')}, {_key_text(entity, 't__')})"
     ok = " AND ".join([f"{q('e__' + f.name)} IS NULL" for f in entity.fields])
+    texts = ", ".join(q("t__" + f.name) for f in entity.fields)
+    # The text as received is kept only for rows that fail here (their quarantine payload).
+    kept = ", ".join(f"CASE WHEN _ok THEN NULL ELSE {q('t__' + f.name)} END AS {q('s__' + f.name)}" for f in entity.fields)
     return (
         "CREATE OR REPLACE TEMP TABLE checked AS\n"
         f"WITH t AS (SELECT _row, _src_row, _source, _enc, {trimmed} FROM stage),\n"
         f"y AS (SELECT t.*, {typed} FROM t),\n"
-        f"z AS (SELECT _row, _src_row, _source, _enc, {key} AS _key, {values}, {errors} FROM y)\n"
-        f"SELECT *, _enc IS NULL AND {ok} AS _ok FROM z"
+        f"z AS (SELECT _row, _src_row, _source, _enc, {values}, {errors}, {texts} FROM y),\n"
+        f"w AS (SELECT *, _enc IS NULL AND {ok} AS _ok FROM z)\n"
+        f"SELECT * EXCLUDE ({texts}), {kept} FROM w"
     )
 
 
@@ -171,18 +191,25 @@ def verdict_sql(entity: Entity, *, catalog: str = "main") -> str:
     A later row with the same key as an earlier valid row is quarantined (the first one wins), so
     one file never upserts the same key twice. References are looked up in ``catalog`` (raw.duckdb).
     """
-    part = ", ".join(f"c.{q(k)}" for k in entity.key)
+    keys = ", ".join(q(k) for k in entity.key)
+    on = " AND ".join(f"d.{q(k)} = c.{q(k)}" for k in entity.key)
     key_names = "/".join(entity.key)
+    # Aggregate, not a window: only the few repeated keys come out, so no sort of the whole input.
+    repeated = (
+        f"SELECT {keys}, min(_row) AS _first, arg_min(_src_row, _row) AS _first_src FROM checked "
+        f"WHERE _ok GROUP BY {keys} HAVING count(*) > 1"
+    )
     dup = (
-        f"CASE WHEN first_value(c._row) OVER w <> c._row THEN "
-        f"format('duplicate key {key_names} ''{{}}'' (same as row {{}}; the first one was kept)', c._key,"
-        f" first_value(c._src_row) OVER w) END"
+        "CASE WHEN d._first IS NOT NULL AND d._first <> c._row THEN "
+        f"format('duplicate key {key_names} ''{{}}'' (same as row {{}}; the first one was kept)', {key_expr(entity)}, d._first_src) END"
     )
     refs = [f"{_reference_expr(r, catalog=catalog)} AS {q(f'r__{i}')}" for i, r in enumerate(entity.references)]
     cols = ", ".join([f"{dup} AS e__dup", *refs])
-    inner = f"SELECT c._row, {cols} FROM checked c WHERE c._ok WINDOW w AS (PARTITION BY {part} ORDER BY c._row)"
+    inner = f"SELECT c._row, {cols} FROM checked c LEFT JOIN ({repeated}) d ON {on} WHERE c._ok"
     good = " AND ".join(["e__dup IS NULL", *[f"{q(f'r__{i}')} IS NULL" for i in range(len(entity.references))]])
-    return f"CREATE OR REPLACE TEMP TABLE verdict AS SELECT *, {good} AS _good FROM ({inner})"
+    # Only the rejects are kept: good rows are "checked._ok and not in verdict", an anti-join
+    # against a small table instead of a join of two full ones.
+    return f"CREATE OR REPLACE TEMP TABLE verdict AS SELECT * FROM ({inner}) WHERE NOT ({good})"
 
 
 def problem_columns(entity: Entity) -> list[tuple[str, str]]:
@@ -194,30 +221,37 @@ def problem_columns(entity: Entity) -> list[tuple[str, str]]:
 
 
 def bad_rows_sql(entity: Entity) -> str:
-    """Rows that failed any check, with their messages, in source order."""
+    """Rows that failed any check, with their messages and values, in source order.
+
+    Values are the trimmed text as received for rows failing a field check, and the validated values
+    as text for rows failing only a duplicate or reference check (their text parsed cleanly).
+    """
     cols = ", ".join(f"{q(c)}" for _, c in problem_columns(entity))
-    raw = ", ".join(f"s.{q(f.name)}" for f in entity.fields)
+    raw = ", ".join(f"coalesce(c.{q('s__' + f.name)}, CAST(c.{q(f.name)} AS VARCHAR))" for f in entity.fields)
     return (
-        f"SELECT c._row, c._src_row, c._key, c._enc, {cols}, {raw} FROM checked c "
-        "LEFT JOIN verdict v USING (_row) JOIN stage s USING (_row) "
-        "WHERE NOT coalesce(v._good, false) ORDER BY c._row"
+        f"SELECT c._row, c._src_row, {key_expr(entity)}, c._enc, {cols}, {raw} FROM checked c "
+        "LEFT JOIN verdict v USING (_row) WHERE NOT c._ok OR v._row IS NOT NULL ORDER BY c._row"
     )
 
 
 def good_rows_sql(entity: Entity) -> str:
     """Typed good rows, ready to upsert."""
     cols = ", ".join(f"c.{q(f.name)}" for f in entity.fields)
-    return f"SELECT {cols}, c._source, c._src_row AS _row, c._key FROM checked c JOIN verdict v USING (_row) WHERE v._good"
+    return (
+        f"SELECT {cols}, c._source, c._src_row AS _row, {key_expr(entity)} AS _key, c._row AS _id FROM checked c "
+        "WHERE c._ok AND c._row NOT IN (SELECT _row FROM verdict)"
+    )
 
 
 def keep_landed_sql(entity: Entity) -> str:
-    """Mark as not good the verdict rows whose key is already in the entity table.
+    """Reject (add to verdict) the rows whose key is already in the entity table.
 
     Used by retry: a quarantined row (say, a duplicate of a row that landed) must never overwrite
     data that was accepted since; it stays open until a corrected file is imported.
     """
     match = " AND ".join(f"t.{q(k)} = c.{q(k)}" for k in entity.key)
     return (
-        "UPDATE verdict SET _good = false WHERE _good AND _row IN (SELECT c._row FROM checked c "
-        f"WHERE EXISTS (SELECT 1 FROM main.{q(entity.name)} t WHERE {match}))"
+        "INSERT INTO verdict BY NAME SELECT c._row, 'key already landed' AS e__dup FROM checked c "
+        f"WHERE c._ok AND c._row NOT IN (SELECT _row FROM verdict) "
+        f"AND EXISTS (SELECT 1 FROM main.{q(entity.name)} t WHERE {match})"
     )

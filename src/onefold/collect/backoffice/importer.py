@@ -79,13 +79,15 @@ def import_file(
     reader = open_reader(path, spec, fmt=fmt, mapping=mapping)
     source = path.name
     with RawStore.open(paths, memory_limit=settings.imports.memory_limit, threads=settings.imports.threads) as store:
-        try:
-            staged = _stage(store, spec, reader.batches(), reader, source, report)
-        except FallBack as exc:
-            log.warning("%s: fast CSV reader gave up (%s); reading it again with the slow path", source, exc)
-            staged = _stage(store, spec, reader.python_batches(), reader, source, report)  # type: ignore[attr-defined]
-        report("validating", 0.8)
-        bad = run_checks(store, spec)
+        counter = _Counter(reader, source, report)
+        bad = run_checks(store, spec, counter.wrap(reader.batches()))
+        if isinstance(counter.error, FallBack):
+            log.warning("%s: fast CSV reader gave up (%s); reading it again slowly", source, counter.error)
+            counter = _Counter(reader, source, report)
+            bad = run_checks(store, spec, counter.wrap(reader.python_batches()))  # type: ignore[attr-defined]
+        if counter.error is not None:
+            raise counter.error
+        staged = counter.rows
         records = to_records(spec, source, bad, reader.failures)
         report("loading", 0.9)
         loaded = store.upsert(spec, good_rows_sql(spec))
@@ -112,16 +114,24 @@ def import_file(
     return result
 
 
-def _stage(
-    store: RawStore, spec: Entity, batches: Iterator[pa.Table], reader: Reader, source: str, report: ImportProgress
-) -> int:
-    store.create_stage(spec)
-    staged = 0
-    for batch in batches:
-        store.append_stage(_with_ids(batch, source))
-        staged += batch.num_rows
-        report(f"reading {source}", 0.8 * reader.fraction())
-    return staged
+class _Counter:
+    """Counts rows on their way into DuckDB and reports progress. Errors raised while DuckDB scans
+    the stream (the fast reader's FallBack, an InputError about the file) would surface as a generic
+    DuckDB error; they are kept here and re-raised (or acted on) once the scan has ended."""
+
+    def __init__(self, reader: Reader, source: str, report: ImportProgress) -> None:
+        self.reader, self.source, self.report = reader, source, report
+        self.rows = 0
+        self.error: FallBack | OnefoldError | None = None
+
+    def wrap(self, batches: Iterator[pa.Table]) -> Iterator[pa.Table]:
+        try:
+            for batch in batches:
+                self.rows += batch.num_rows
+                self.report(f"reading {self.source}", 0.8 * self.reader.fraction())
+                yield _with_ids(batch, self.source)
+        except (FallBack, OnefoldError) as exc:
+            self.error = exc
 
 
 def _with_ids(batch: pa.Table, source: str) -> pa.Table:

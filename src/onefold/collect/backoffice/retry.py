@@ -82,12 +82,10 @@ def retry_quarantined(
                 if not retryable:
                     continue
                 result.checked += len(retryable)
-                store.create_stage(spec)
-                store.append_stage(_as_table(spec, retryable))
-                run_checks(store, spec)
+                run_checks(store, spec, [_as_table(spec, retryable)])
                 store.run(keep_landed_sql(spec))
-                passed = [int(r[0]) for r in store.fetch("SELECT _row FROM verdict WHERE _good")]
                 store.upsert(spec, good_rows_sql(spec))
+                passed = [int(r[0]) for r in store.fetch("SELECT _id FROM good")]
                 with transaction(state):
                     result.released += quarantine.release_ids(state, passed)
     finally:

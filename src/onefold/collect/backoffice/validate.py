@@ -6,7 +6,10 @@ same row are appended ("; also field qty: ...") so one fix-up pass can correct t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+import pyarrow as pa
 
 from onefold.collect.backoffice.checks import bad_rows_sql, checked_sql, problem_columns, verdict_sql
 from onefold.collect.backoffice.readers import ParseFailure
@@ -33,8 +36,9 @@ class BadRow:
     payload: dict[str, object]
 
 
-def run_checks(store: RawStore, entity: Entity) -> list[BadRow]:
-    """Materialise ``checked`` and ``verdict`` for the staged rows; return the failing ones."""
+def run_checks(store: RawStore, entity: Entity, batches: Iterable[pa.Table]) -> list[BadRow]:
+    """Scan ``batches`` once into ``checked``, then ``verdict``; return the failing rows."""
+    store.stage(entity, batches)
     store.run(checked_sql(entity))
     store.run(verdict_sql(entity))
     problems = problem_columns(entity)
