@@ -48,6 +48,9 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # Prometheus at /metrics is onefold's telemetry; FastAPI's OpenTelemetry hooks would only add
+        # per-request work on the ingest hot path.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.ctx = ctx
     errors.install(app)

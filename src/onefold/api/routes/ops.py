@@ -13,7 +13,8 @@ router = APIRouter(tags=["ops"])
 
 
 @router.get("/healthz", operation_id="healthz")
-def healthz(ctx: ContextDep) -> dict[str, Any]:
+async def healthz(ctx: ContextDep) -> dict[str, Any]:
+    """Cheap on purpose (no threadpool hop): supervisors and load balancers poll it."""
     return {"status": "ok", "queue_depth": ctx.writer.depth}
 
 
