@@ -141,7 +141,10 @@ def generate_pairs(
         internal_name(i): pa.array(col.codes, mask=col.codes < 0) for i, col in enumerate(records.columns)
     })
     con.register("_of_codes_arrow", codes)
-    con.execute("CREATE OR REPLACE TEMP TABLE _of_codes AS SELECT * FROM _of_codes_arrow")
+    # Text (for prefix transforms) and codes (NULL where junk/hot) side by side, joined once.
+    text = ", ".join(f"r.{internal_name(i)} AS t{i}" for i in range(len(records.columns)))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _of_codes AS SELECT c.*, {text} FROM _of_codes_arrow c"
+                f" JOIN {RECORDS_TABLE} r USING (idx)")
     con.unregister("_of_codes_arrow")
     con.execute("CREATE OR REPLACE TEMP TABLE _of_pairs (l BIGINT, r BIGINT, rule INTEGER)")
     reports: list[RuleReport] = []
@@ -154,7 +157,7 @@ def generate_pairs(
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _of_keys AS
             SELECT idx, {keys}, count(*) OVER (PARTITION BY {', '.join(key_sql)}) AS n
-            FROM {RECORDS_TABLE} r JOIN _of_codes c USING (idx) WHERE {not_null}"""
+            FROM _of_codes c WHERE {not_null}"""
         )
         skipped = con.execute(
             f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT {group}, any_value(n) AS n FROM _of_keys"
@@ -191,7 +194,7 @@ def _key_sql(key: BlockKey, names: list[str]) -> str:
     if key.transform == "exact":
         return f"c.{column}"  # the code: equal codes ⇔ equal values, nulls where junk/hot
     # Transforms work on the text, but only where the value survived junk and hot-key filtering.
-    return f"CASE WHEN c.{column} IS NOT NULL THEN {_TRANSFORM[key.transform].format(x='r.' + column)} END"
+    return f"CASE WHEN c.{column} IS NOT NULL THEN {_TRANSFORM[key.transform].format(x=f'c.t{position}')} END"
 
 
 __all__ = ["Candidates", "RuleReport", "generate_pairs", "load_records", "quote"]

@@ -45,7 +45,7 @@ class MatchOptions:
     """Blocks with more records are skipped (reported): too common to separate people."""
     hot_key_records: int = 25
     """An email/phone/id on more records than this is treated as shared junk, not evidence."""
-    u_sample_pairs: int = 50_000
+    u_sample_pairs: int = 30_000
     """Random pairs used to estimate u."""
     chain_support: float = 0.5
     """Share of the smaller cluster that must link across before two clusters merge."""
