@@ -47,7 +47,10 @@ async def _wait_for_writer(ctx: AppContext, job_parts: Any) -> IngestResult:
             future.set_result(result)
 
     def done(result: IngestResult | BaseException) -> None:  # called on the writer thread
-        loop.call_soon_threadsafe(settle, result)
+        try:
+            loop.call_soon_threadsafe(settle, result)
+        except RuntimeError:  # the loop closed (shutdown): nobody is waiting; the events are stored
+            pass
 
     ctx.writer.submit(Job(job_parts.valid, job_parts.lines, job_parts.rejected, done))
     return await future

@@ -169,11 +169,15 @@ class EventWriter:
                 results = None
             self._release(jobs)
             for i, job in enumerate(jobs):
-                if results is not None:
-                    job.done(results[i])
-                else:
-                    job.done(WriterUnavailable(f"events were not stored: {self._failed}",
-                                               remedy="retry; if it persists, restart `onefold serve`"))
+                outcome: IngestResult | BaseException = (
+                    results[i] if results is not None
+                    else WriterUnavailable(f"events were not stored: {self._failed}",
+                                           remedy="retry; if it persists, restart `onefold serve`")
+                )
+                try:
+                    job.done(outcome)
+                except Exception:  # a broken callback must not stop the writer for everyone else
+                    log.exception("could not complete a request after its commit")
 
     def _commit(self, jobs: list[Job]) -> list[IngestResult]:
         mids = [e.message_id for job in jobs for e in job.valid]
