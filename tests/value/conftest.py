@@ -39,3 +39,9 @@ def published_summary() -> dict[str, np.ndarray]:
     with open(lifetimes_file("cdnow_customers_summary_with_transactions.csv")) as fh:
         rows = list(csv.DictReader(fh))
     return {k: np.array([float(r[k]) for r in rows]) for k in ("x", "t_x", "T", "zbar")}
+
+
+@pytest.fixture(scope="session")
+def cdnow_master() -> dict[str, np.ndarray]:
+    _need_lifetimes()
+    return load_cdnow("CDNOW_master.txt")
