@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -15,6 +14,9 @@ from onefold.config import Settings
 from onefold.govern.keys import ApiKey
 from onefold.store.sqlite import connect
 from onefold.store.workspace import WorkspacePaths
+
+if TYPE_CHECKING:  # engines are imported only by store/ at run time
+    import sqlite3
 
 
 @dataclass

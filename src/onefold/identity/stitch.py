@@ -16,14 +16,16 @@ union-find in memory, then a handful of set-based writes. When two profiles merg
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onefold.identity.normalize import Blocklist, normalize_identifier
 from onefold.schema.events import ValidEvent
 from onefold.store import stitch_graph as graph
 from onefold.store.stitch_graph import Key, ProfileRow
+
+if TYPE_CHECKING:  # engines are imported only by store/ at run time
+    import sqlite3
 
 TRAIT_IDENTIFIERS = ("email", "phone")
 

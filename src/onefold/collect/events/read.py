@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -21,6 +20,9 @@ from onefold.store import event_index
 from onefold.store import stitch_graph as graph
 from onefold.store.event_index import IndexedEvent
 from onefold.store.eventlog import read_lines
+
+if TYPE_CHECKING:  # engines are imported only by store/ at run time
+    import sqlite3
 
 MAX_LIMIT = 1000
 PROFILE_RECENT_EVENTS = 20
