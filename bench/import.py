@@ -100,6 +100,7 @@ def write_files(folder: Path, orders: int) -> dict[str, int]:
 def peer_read_csv(csv_path: str, db_path: str) -> int:
     con = connect_duckdb(db_path)
     try:
+        con.execute("SET enable_progress_bar = false")
         con.execute("CREATE OR REPLACE TABLE t AS FROM read_csv(?)", [csv_path])
         rows = con.execute("SELECT count(*) FROM t").fetchall()
         return int(rows[0][0])

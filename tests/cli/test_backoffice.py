@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from onefold.store.workspace import WorkspacePaths
-from tests.collect.backoffice.helpers import CASES
+from tests.collect.backoffice.helpers import CASES, import_clean
 from tests.conftest import run_cli
 
 
@@ -14,15 +14,15 @@ def ws_args(paths: WorkspacePaths) -> list[str]:
 
 
 def test_import_json_prints_exactly_the_counts(workspace: WorkspacePaths) -> None:
-    for name in ("customers", "products", "stores"):
-        run_cli("import", name, str(CASES / f"{name}.csv"), *ws_args(workspace))
+    import_clean(workspace, upto="stores")  # in-process: only the command under test runs as a subprocess
     proc = run_cli("import", "orders", str(CASES / "orders_defects.csv"), "--json", *ws_args(workspace))
     assert json.loads(proc.stdout) == {"read": 12, "loaded": 2, "quarantined": 10}
 
 
 def test_strict_exits_non_zero_only_when_rows_were_quarantined(workspace: WorkspacePaths) -> None:
-    ok = run_cli("import", "customers", str(CASES / "customers.csv"), "--strict", *ws_args(workspace))
-    assert "read 4, loaded 4, quarantined 0" in ok.stdout
+    ok = run_cli("import", "stores", str(CASES / "stores.csv"), "--strict", *ws_args(workspace))
+    assert "read 2, loaded 2, quarantined 0" in ok.stdout
+    import_clean(workspace, upto="customers")
     bad = run_cli("import", "orders", str(CASES / "orders_defects.csv"), "--strict", *ws_args(workspace), check=False)
     assert bad.returncode == 1
     assert "read 12, loaded 2, quarantined 10" in bad.stdout
@@ -56,8 +56,6 @@ def test_map_option_and_quarantine_list_show(workspace: WorkspacePaths, tmp_path
 
 
 def test_build_then_sql_reads_back_and_refuses_writes(workspace: WorkspacePaths) -> None:
-    from tests.collect.backoffice.helpers import import_clean
-
     import_clean(workspace)
     run_cli("build", *ws_args(workspace))
     as_json = run_cli("sql", "SELECT order_id, total FROM orders ORDER BY 1", "--format", "json", *ws_args(workspace))

@@ -59,6 +59,7 @@ class RawStore:
             if threads:
                 con.execute(f"SET threads = {int(threads)}")
             con.execute("SET preserve_insertion_order = false")
+            con.execute("SET enable_progress_bar = false")  # the CLI draws its own on stderr
             store = cls(con)
             store.ensure_tables()
         except BaseException:
