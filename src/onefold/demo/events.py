@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from onefold.demo import timeline
 from onefold.demo.behaviour import APP, CH_APP, CH_WEB, WEB
@@ -30,7 +31,7 @@ from onefold.demo.catalog import Catalog
 from onefold.demo.events_json import Fragments, render_chunk
 from onefold.demo.orders import Lines, Orders
 from onefold.demo.records import Records
-from onefold.demo.writer import STR, text
+from onefold.demo.writer import STR
 
 # event kinds (type, event/name)
 IDENTIFY, ALIAS, PAGE, SCREEN, VIEWED, COMPLETED, TRAITS_ONLY = range(7)
@@ -57,8 +58,8 @@ class Devices:
     app: np.ndarray  # bool: app install (else browser)
 
 
-def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Version-4-looking UUID strings from the seeded generator (deterministic, unlike uuid4())."""
+def _uuid_bytes(rng: np.random.Generator, n: int) -> np.ndarray:
+    """(n, 36) ASCII bytes of version-4-looking UUIDs from the seeded generator (unlike uuid4())."""
     raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
@@ -66,7 +67,18 @@ def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
     out = np.full((n, 36), ord("-"), dtype=np.uint8)
     for lo, hi, at in ((0, 8, 0), (8, 12, 9), (12, 16, 14), (16, 20, 19), (20, 32, 24)):
         out[:, at:at + hi - lo] = hexed[:, lo:hi]
-    return out.view("S36").ravel().astype(STR)
+    return out
+
+
+def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """UUID strings as a numpy array (for ids that are also used in numpy, e.g. the truth file)."""
+    return _uuid_bytes(rng, n).view("S36").ravel().astype(STR)
+
+
+def uuids_arrow(rng: np.random.Generator, n: int) -> pa.Array:
+    """UUID strings straight into Arrow (no Python objects): message ids of every event."""
+    raw = np.ascontiguousarray(_uuid_bytes(rng, n))
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(36), n, [None, pa.py_buffer(raw)]).cast(pa.string())
 
 
 def _rows(kind: int, at: np.ndarray, record: np.ndarray, anon: np.ndarray, product: np.ndarray | None = None,
@@ -162,10 +174,10 @@ def make_events(rng: np.random.Generator, records: Records, orders: Orders, line
 
 
 def write_events(rng: np.random.Generator, path: Path, rows: EventRows, devices: Devices, records: Records,
-                 orders: Orders, lines: Lines, catalog: Catalog, *, chunk: int = 200_000) -> int:
+                 orders: Orders, lines: Lines, catalog: Catalog, *, chunk: int = 100_000) -> int:
     """Render and write ``events.jsonl`` in chunks (bounded memory); returns the event count."""
     n = len(rows.kind)
-    message_ids = text(uuids(rng, n))
+    message_ids = uuids_arrow(rng, n)
     app = np.where(rows.record >= 0, records.source[np.maximum(rows.record, 0)] == APP,
                    devices.app[np.maximum(rows.anon, 0)])
     sent_delay = np.where(app, rng.integers(0, 90, n), rng.integers(0, 3, n))
