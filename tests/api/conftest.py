@@ -1,4 +1,4 @@
-"""API test helpers: one shared server per module (startup costs ~1 s) plus small HTTP helpers."""
+"""API test helpers: one shared server for the package (startup costs seconds on a loaded machine) plus small HTTP helpers."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from onefold.store.workspace import init_workspace
 from tests.conftest import Server, free_port, make_keys
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real `onefold serve` subprocess shared by the tests of one module (each uses its own ids)."""
+    """A real `onefold serve` subprocess shared by the tests of this package (each test uses its own ids)."""
     root = tmp_path_factory.mktemp("shared")
     paths = init_workspace(root / "ws")
     srv = Server(paths=paths, port=free_port(), keys=make_keys(paths), log_path=root / "server.log")
