@@ -62,3 +62,15 @@ def test_store_visits_reference_cards_and_cover_store_orders(db: duckdb.DuckDBPy
         SELECT 1 FROM store_visits v WHERE v.customer_id = o.customer_id AND v.store_id = o.store_id
         AND v.visited_at::TIMESTAMP BETWEEN o.ordered_at::TIMESTAMP - INTERVAL 31 MINUTE AND o.ordered_at::TIMESTAMP)""") == 0
     assert scalar(db, "SELECT count(*) FROM store_visits") > scalar(db, "SELECT count(*) FROM orders WHERE channel = 'store'")  # type: ignore[operator]
+
+
+def test_readers_keep_a_weekday_or_weekend_habit(db: duckdb.DuckDBPyConnection) -> None:
+    """Each reader opens mostly on weekdays or mostly at weekends; without habits (2 weekend days in
+    7) the mean majority share would be ~0.74 and almost nobody would read mostly at weekends."""
+    habit, weekenders = db.execute("""
+        WITH o AS (SELECT email, (dayofweek(occurred_at::TIMESTAMP) IN (0, 6))::INT AS weekend
+                   FROM email_interactions WHERE kind = 'open'),
+        m AS (SELECT email, avg(weekend) AS w FROM o GROUP BY 1 HAVING count(*) >= 5)
+        SELECT avg(greatest(w, 1 - w)), avg((w >= 0.7)::INT) FROM m""").fetchone()  # type: ignore[misc]
+    assert habit > 0.85, habit
+    assert weekenders > 0.1, weekenders
