@@ -10,7 +10,8 @@ Order per commit (this is what makes ``kill -9`` after an ack lose nothing):
 1. drop messageIds already stored or repeated within the commit (dedup);
 2. append the new events to the log and fdatasync  → durable;
 3. index + real-time stitching + quarantine rows in one SQLite transaction (synchronous=NORMAL:
-   the log, not SQLite, is the durable copy; on start, any log tail past the index is re-indexed);
+   the log, not SQLite, is the durable copy; on start, any log tail past the index is re-indexed;
+   a commit that quarantines events runs with synchronous=FULL, since SQLite is their only copy);
 4. complete the requests.
 
 If step 2 or 3 fails the requests get an error (HTTP 503) and the writer refuses further work until
@@ -211,9 +212,18 @@ class EventWriter:
         return results
 
     def _index(self, rows: list[tuple[int, ValidEvent, LogPosition]], rejected: list[QuarantineRecord]) -> None:
-        with transaction(self._conn):
-            if rows:
-                event_index.add(self._conn, rows)
-                stitch(self._conn, [(seq, e) for seq, e, _ in rows], blocklist=self.blocklist)
-            if rejected:
-                quarantine.add(self._conn, rejected)
+        # Quarantined events are not in the log, so SQLite is their only copy: a commit carrying
+        # any is made fully durable (synchronous=FULL) before the request is acknowledged.
+        durable = bool(rejected) and self.settings.fsync
+        if durable:
+            self._conn.execute("PRAGMA synchronous=FULL")
+        try:
+            with transaction(self._conn):
+                if rows:
+                    event_index.add(self._conn, rows)
+                    stitch(self._conn, [(seq, e) for seq, e, _ in rows], blocklist=self.blocklist)
+                if rejected:
+                    quarantine.add(self._conn, rejected)
+        finally:
+            if durable:
+                self._conn.execute("PRAGMA synchronous=NORMAL")
