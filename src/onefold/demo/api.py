@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: step names reported to ``progress`` in order (the CLI sizes its progress bar with this)
 STEPS = ("people", "orders", "returns", "tickets", "records", "engagement", "events", "write entities", "write truth")
-MAX_CUSTOMERS = 5_000_000
+MAX_CUSTOMERS = 1_000_000  # ~9 GB of memory at the top (about 9 MB per 1,000 persons)
 
 
 @dataclass
