@@ -44,13 +44,17 @@ Run = tuple[float, list[tuple[str, str]]]
 
 
 def run_onefold(path: str, fields: dict[str, str], id_column: str) -> Run:
+    # DuckDB imports pandas (when installed) lazily the first time it scans a Python/Arrow object;
+    # do that before the timer, as the peers import pandas before theirs.
+    import pyarrow as pa
+
     from onefold.config import IdentitySettings
     from onefold.identity.match_file import match_file
     from onefold.store.build import connect_duckdb
 
-    # DuckDB imports pandas/pyarrow lazily on its first bound query; do that before the timer, as the
-    # peers import their libraries before it.
-    connect_duckdb(":memory:").execute("SELECT ?", [1]).fetchall()
+    warm = connect_duckdb(":memory:")
+    warm.register("_warm", pa.table({"x": [1]}))
+    warm.sql("SELECT x FROM _warm").to_arrow_table()
     start = time.perf_counter()
     out = Path(path).with_suffix(".onefold.csv")
     match_file(Path(path), id_column=id_column, fields=fields, out=out,  # type: ignore[arg-type]

@@ -91,7 +91,9 @@ def test_build_resolves_every_record_and_keeps_ids_stable(workspace: WorkspacePa
     ledger = con.execute("SELECT rule, status, evidence FROM merge_ledger").fetchall()
     assert {"user_id is the web/app customer id", "anonymousId and userId on one event", "probabilistic"} <= {
         r[0] for r in ledger}
-    assert all(r[1] in ("merged", "same_profile") for r in ledger)
+    assert all(r[1] in ("merged", "same_profile", "refused_conflict") for r in ledger)
+    # A shared email between different first names (a family mailbox) is refused, with the reason.
+    assert all("conflict" in json.loads(r[2]) for r in ledger if r[1] == "refused_conflict")
     profiles = con.execute("SELECT count(*), sum(records) FROM profiles").fetchone()
     assert profiles == (len(set(by_key.values())), len(mapping))
     con.close()

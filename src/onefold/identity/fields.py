@@ -118,9 +118,11 @@ FIELD_SPECS: dict[FieldType, FieldSpec] = {
         tf_adjust=True,
         personal=True,
     ),
+    # Only exact agreement: a near-equal mailbox ("nancyjordan@yahoo" vs "nancyjordan@gmail",
+    # "michael.harris" vs "michael_harris") is mostly derived from the name, which is compared already.
     "email": FieldSpec(
         "email",
-        (_EXACT, Level("same_mailbox", "email_local"), Level("levenshtein<=2", "levenshtein", 2)),
+        (_EXACT,),
         identifier=True,
         personal=True,
     ),

@@ -26,7 +26,7 @@ class Edge:
     weight: float
     evidence: dict[str, object] = field(default_factory=dict)
     status: str = "pending"
-    """merged | same_profile | refused_constraint."""
+    """merged | same_profile | refused_constraint | refused_conflict."""
 
 
 class ConstrainedUnionFind:
@@ -67,6 +67,8 @@ def resolve(n: int, edges: list[Edge], cannot_link: Iterable[tuple[int, int]]) -
     order = sorted(range(len(edges)), key=lambda i: (-edges[i].weight, edges[i].a, edges[i].b, edges[i].rule))
     for i in order:
         edge = edges[i]
+        if edge.status.startswith("refused"):
+            continue  # refused before resolution (e.g. conflicting first names), kept for the ledger
         ra, rb = uf.find(edge.a), uf.find(edge.b)
         if ra == rb:
             edge.status = "same_profile"

@@ -106,25 +106,33 @@ def combine_weights(field_weights: FloatArray, specs: list[FieldSpec], *, cap: f
     return total
 
 
-def name_conflict(gamma: Gamma, specs: list[FieldSpec]) -> npt.NDArray[np.bool_]:
-    """Pairs whose every name field clearly disagrees ("else") and no other personal field agrees.
+def name_conflict(gamma: Gamma, specs: list[FieldSpec], *, households: bool) -> npt.NDArray[np.bool_]:
+    """Pairs whose names clearly differ ("else" level) with no strong personal id agreeing.
 
-    Such pairs are never linked, whatever household evidence they share: a different first *and*
-    last name at the same address or phone is a relative or a flatmate. Typos, a changed surname or
-    swapped name fields leave at least one name level above "else", and records that agree exactly
-    on a birth date, email or id are left to the weights (Febrl replaces whole names but keeps the
-    birth date and id). Needs a first-name or full-name field; otherwise nothing is vetoed.
+    Such pairs are never linked, whatever else they share. Where the data holds households
+    (``households``: `household_cap` found a population of relatives), a different *first* name
+    at the same address, phone or even email is a relative (families share a mailbox), not the same
+    person; elsewhere only a different first *and* last name is. Typos and nicknames fall in the fuzzy and nickname levels, swapped name fields in the
+    crossed level, so they are not conflicts; and an exact birth date or national id lets the
+    weights decide (Febrl replaces whole names but keeps them). Needs a first-name or full-name
+    field; otherwise nothing is vetoed.
     """
-    names = [k for k, spec in enumerate(specs) if spec.normalizer == "name"]
-    if not any(specs[k].personal for k in names):
+    given = [k for k, spec in enumerate(specs) if spec.normalizer == "name" and spec.personal]
+    if not given:
         return np.zeros(len(gamma), dtype=bool)
-    levels = np.array([len(specs[k].levels) for k in names])
-    sub = gamma[:, names]
-    present = sub >= 0
-    others = [k for k, spec in enumerate(specs) if spec.personal and spec.normalizer != "name"]
-    personal_agree = (gamma[:, others] == 0).any(axis=1) if others else np.zeros(len(gamma), dtype=bool)
-    conflict = (present.sum(axis=1) >= min(2, len(names))) & ((sub == levels) | ~present).all(axis=1)
-    return conflict & ~personal_agree
+    names = given if households else [k for k, spec in enumerate(specs) if spec.normalizer == "name"]
+    present = np.zeros(len(gamma), dtype=bool)
+    conflict = np.ones(len(gamma), dtype=bool)
+    for k in names:
+        differs = gamma[:, k] == len(specs[k].levels)
+        present |= gamma[:, k] >= 0
+        conflict &= differs | (gamma[:, k] < 0)
+    conflict &= present
+    strong = [k for k, spec in enumerate(specs)
+              if spec.personal and spec.normalizer not in ("name", "email")]
+    if strong:
+        conflict &= ~(gamma[:, strong] == 0).any(axis=1)
+    return conflict
 
 
 def household_cap(
@@ -193,7 +201,7 @@ def match_records(
     prior_weight = math.log2(prior / (1 - prior))
     cap = household_cap(gamma, [col.field_type for col in records.columns], records=n)
     weight = combine_weights(field_weights, specs, cap=cap) + prior_weight
-    vetoed = name_conflict(gamma, specs)
+    vetoed = name_conflict(gamma, specs, households=math.isfinite(cap))
     weight[vetoed] = -np.inf
     prob = probability(weight)
     report("clustering", 0.9)
