@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from tests.api.conftest import auth
@@ -78,4 +80,10 @@ def test_ops_endpoints(shared_server: Server) -> None:
         assert name in metrics
     spec = httpx.get(f"{shared_server.url}/openapi.json").json()
     assert {"/v1/track", "/v1/batch", "/v1/events", "/v1/profiles/{ref}", "/v1/quarantine"} <= set(spec["paths"])
-    assert httpx.get(f"{shared_server.url}/docs").status_code == 200
+    docs = httpx.get(f"{shared_server.url}/docs")
+    assert docs.status_code == 200
+    # Offline-safe docs: every asset the page references is served by onefold itself.
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets and all(a.startswith("/static/swagger/") for a in assets), assets
+    for asset in assets:
+        assert httpx.get(f"{shared_server.url}{asset}").status_code == 200

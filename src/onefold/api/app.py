@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from onefold.api import errors
 from onefold.api.auth import KeyCache
 from onefold.api.deps import AppContext
-from onefold.api.routes import collect, events, ops, profiles, quarantine
+from onefold.api.routes import collect, docs, events, ops, profiles, quarantine
 from onefold.collect.events import CollectMetrics, EventWriter
 from onefold.config import Settings
 from onefold.store.workspace import open_state, open_workspace
@@ -47,6 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Segment-compatible collection API and customer profiles.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/docs.py from local assets
+        redoc_url=None,
         generate_unique_id_function=_operation_id,
         # Prometheus at /metrics is onefold's telemetry; FastAPI's OpenTelemetry hooks would only add
         # per-request work on the ingest hot path.
@@ -54,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.ctx = ctx
     errors.install(app)
+    docs.install(app)
     for module in (collect, events, profiles, quarantine, ops):
         app.include_router(module.router)
     return app
