@@ -153,6 +153,29 @@ def f1_against_febrl(pairs: list[tuple[str, str]]) -> tuple[float, float, float]
     return scores.precision, scores.recall, scores.f1
 
 
+def run_synthetic(people: int, path: str) -> tuple[float, float, float, float, int]:
+    """onefold on the synthetic CDP set (tests/identity/synthetic.py): (seconds, P, R, F1, records)."""
+    from tests.identity import synthetic
+
+    from onefold.config import IdentitySettings
+    from onefold.identity.evaluate import pairwise_scores
+    from onefold.identity.match_file import match_file
+
+    records = synthetic.generate(people=people, seed=1)
+    synthetic.write(records, Path(path))
+    truth = {r["record_id"]: r["person_id"] for r in records}
+    del records
+    start = time.perf_counter()
+    out = Path(path).with_suffix(".out.csv")
+    match_file(Path(path), id_column="record_id", fields=dict(synthetic.FIELDS), out=out,  # type: ignore[arg-type]
+               blocklist=IdentitySettings().blocklist)
+    seconds = time.perf_counter() - start
+    with out.open() as handle:
+        rows = list(csv.DictReader(handle))
+    scores = pairwise_scores([r["cluster_id"] for r in rows], [truth[r["record_id"]] for r in rows])
+    return seconds, scores.precision, scores.recall, scores.f1, len(rows)
+
+
 def bench(name: str, path: Path, rows: list[list[Any]], peers: bool) -> None:
     tools: list[tuple[str, Any]] = [("onefold", functools.partial(run_onefold, str(path), FIELDS, "rec_id"))]
     if peers:
@@ -173,6 +196,9 @@ def bench(name: str, path: Path, rows: list[list[Any]], peers: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="Febrl3 only")
+    parser.add_argument("--synthetic", type=int, default=0, metavar="PEOPLE",
+                        help="also run onefold alone on the synthetic CDP set with this many people (~2.25 records each)")
+    parser.add_argument("--skip-febrl", action="store_true", help="only the synthetic run")
     args = parser.parse_args()
     os.environ.setdefault("COLUMNS", "150")  # a readable table when stdout is not a terminal
     rows: list[list[Any]] = []
@@ -180,8 +206,13 @@ def main() -> None:
         datasets = [("febrl3 dedup", ["dataset3.csv"])]
         if not args.quick:
             datasets.insert(0, ("febrl4 (4a+4b as one table)", ["dataset4a.csv", "dataset4b.csv"]))
-        for name, files in datasets:
+        for name, files in [] if args.skip_febrl else datasets:
             bench(name, write_dataset(files, Path(tmp) / f"{files[0]}.all.csv"), rows, peers=True)
+        if args.synthetic:
+            fn = functools.partial(run_synthetic, args.synthetic, str(Path(tmp) / "synthetic.csv"))
+            measurement, (seconds, precision, recall, f1, count) = measure_in_subprocess("onefold", fn)
+            rows.append([f"synthetic CDP ({args.synthetic:,} people)", "onefold", count, precision, recall, f1,
+                         seconds, measurement.seconds, measurement.peak_mb, "no peer run"])
     print_table("identity resolution (pairwise scores; each tool cold in its own process)",
                 ["data", "tool", "records", "precision", "recall", "F1", "s work", "s cold", "peak MB",
                  "splink ÷ onefold"], rows)
