@@ -45,9 +45,3 @@ def test_cli_keys_create_prints_secret_last_and_lists(tmp_path):
     listed = run_cli("keys", "list", "--workspace", str(ws), "--json").stdout
     assert "ops" in listed and secret not in listed
 
-
-def test_cli_errors_are_one_line_with_exit_code(tmp_path):
-    proc = run_cli("keys", "list", "--workspace", str(tmp_path / "missing"), check=False)
-    assert proc.returncode == 1
-    assert proc.stderr.strip().startswith("error:") and "onefold init" in proc.stderr
-    assert "Traceback" not in proc.stderr

@@ -36,22 +36,11 @@ def main(argv: list[str] | None = None) -> None:
         args.remove("--debug")
         logging.basicConfig(level=logging.DEBUG)
     try:
-        app(args=args, prog_name="onefold", standalone_mode=False)
+        # Standalone mode: Typer reports usage errors (bad option values) itself, as one message
+        # with exit code 2; only onefold's own errors reach the handler below.
+        app(args=args, prog_name="onefold", standalone_mode=True)
     except OnefoldError as exc:
         if debug:
             raise
         err.print(f"error: {exc.message}", markup=False)
         sys.exit(EX_TEMPFAIL if isinstance(exc, Transient) else 1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(0)
