@@ -55,3 +55,13 @@ def test_constraints_refuse_edges_that_would_join_separated_records() -> None:
     labels = resolve(3, edges, cannot_link=[(0, 2)])
     assert labels[0] == labels[1] != labels[2]
     assert [e.status for e in edges] == ["merged", "refused_constraint", "refused_constraint"]
+
+
+def test_an_anonymous_id_cannot_bridge_two_known_users() -> None:
+    # records: 0 user u1, 1 user u2, 2 anonymous id seen with both (a shared computer), 3 customer of u1
+    edges = [Edge(0, 3, "user_id is the web/app customer id", DETERMINISTIC_WEIGHT),
+             Edge(2, 0, "anonymousId and userId on one event", DETERMINISTIC_WEIGHT),
+             Edge(2, 1, "anonymousId and userId on one event", DETERMINISTIC_WEIGHT)]
+    labels = resolve(4, edges, [], weak=[False, False, True, False], strong=[True, True, False, False])
+    assert labels[0] == labels[2] == labels[3] != labels[1]
+    assert edges[2].status == "refused_priority"

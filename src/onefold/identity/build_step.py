@@ -59,7 +59,8 @@ def identity_step(ctx: BuildContext) -> None:
     review = _probabilistic_edges(ctx, edges, threshold=settings.match_threshold)
     constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
     ctx.progress("resolving the graph", 0.7)
-    labels = resolve(len(nodes.keys), edges, constraints)
+    labels = resolve(len(nodes.keys), edges, constraints,
+                     weak=[k[0] == "anonymous_id" for k in nodes.keys], strong=[k[0] == "user_id" for k in nodes.keys])
     clusters: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         clusters.setdefault(label, []).append(i)

@@ -9,7 +9,7 @@ into one profile. (Probabilistic edges arrive already filtered by the chaining g
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 DETERMINISTIC_WEIGHT = 1000.0
@@ -26,7 +26,7 @@ class Edge:
     weight: float
     evidence: dict[str, object] = field(default_factory=dict)
     status: str = "pending"
-    """merged | same_profile | refused_constraint | refused_conflict."""
+    """merged | same_profile | refused_constraint | refused_conflict | refused_priority."""
 
 
 class ConstrainedUnionFind:
@@ -61,9 +61,18 @@ class ConstrainedUnionFind:
         return ra
 
 
-def resolve(n: int, edges: list[Edge], cannot_link: Iterable[tuple[int, int]]) -> list[int]:
-    """Cluster label (root index) of each of ``n`` records; sets each edge's status."""
+def resolve(
+    n: int, edges: list[Edge], cannot_link: Iterable[tuple[int, int]], *, weak: Sequence[bool] | None = None,
+    strong: Sequence[bool] | None = None,
+) -> list[int]:
+    """Cluster label (root index) of each of ``n`` records; sets each edge's status.
+
+    Identifier priority: a *weak* record (an anonymous id: a shared family computer, a kiosk) may
+    join a profile but never bridge two profiles that each hold a *strong* record (a user id) —
+    such an edge is refused as ``refused_priority`` instead of fusing two known people.
+    """
     uf = ConstrainedUnionFind(n, cannot_link)
+    strong_in = [1 if strong and strong[i] else 0 for i in range(n)]
     order = sorted(range(len(edges)), key=lambda i: (-edges[i].weight, edges[i].a, edges[i].b, edges[i].rule))
     for i in order:
         edge = edges[i]
@@ -74,8 +83,11 @@ def resolve(n: int, edges: list[Edge], cannot_link: Iterable[tuple[int, int]]) -
             edge.status = "same_profile"
         elif not uf.allowed(ra, rb):
             edge.status = "refused_constraint"
+        elif weak and (weak[edge.a] or weak[edge.b]) and strong_in[ra] and strong_in[rb]:
+            edge.status = "refused_priority"
         else:
-            uf.union(ra, rb)
+            root = uf.union(ra, rb)
+            strong_in[root] = strong_in[ra] + strong_in[rb]
             edge.status = "merged"
     return [uf.find(i) for i in range(n)]
 
