@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,9 @@ class CollectSettings(_Section):
     """How long a verified API key is cached in the server; revocation takes effect within this time."""
 
 
+RealtimeType = Literal["user_id", "loyalty_id", "email", "phone", "anonymous_id", "device_id"]
+
+
 class IdentitySettings(_Section):
     match_threshold: float = 0.95
     """Posterior match probability above which two records are linked (documented default)."""
@@ -47,6 +51,25 @@ class IdentitySettings(_Section):
         ]
     )
     """Identifier values never used as merge evidence (compared case-insensitively after normalising)."""
+    realtime_types: list[RealtimeType] = Field(
+        default_factory=lambda: ["user_id", "loyalty_id", "email", "phone", "anonymous_id", "device_id"]
+    )
+    """Identifier types real-time stitching reads from events (email/phone/loyalty_id from identify
+    traits, device_id from context.device.id); leave a type out to ignore it in this workspace."""
+    realtime_priority: list[RealtimeType] = Field(
+        default_factory=lambda: ["user_id", "loyalty_id", "email", "phone", "anonymous_id", "device_id"]
+    )
+    """Strongest first: an event lands on the profile of its highest-priority identifier."""
+    realtime_limits: dict[RealtimeType, int] = Field(
+        default_factory=lambda: {"user_id": 1, "loyalty_id": 1, "email": 5, "phone": 5}
+    )
+    """Most identifiers of a type one real-time profile may hold; a merge that would exceed it is
+    refused and recorded (types not listed are unlimited)."""
+    hot_key_max_profiles: int = Field(default=10, ge=2)
+    """An identifier that tries to link more distinct profiles than this turns hot: it is reported
+    and no longer used as merge evidence."""
+    realtime_phone_region: str = "US"
+    """Region assumed for phone numbers written without a country code (E.164 normalisation)."""
 
 
 class ValueSettings(_Section):
@@ -56,6 +79,20 @@ class ValueSettings(_Section):
     """Discount rate applied to future cash flows in CLV."""
     serial_returner_rate: float = 0.75
     """Return rate (by value) at or above which a customer with enough orders is a serial returner."""
+    serial_returner_min_orders: int = 4
+    """Non-cancelled orders a customer needs before the serial-returner flag can be set."""
+    transaction_model: str = "mbgnbd"
+    """Repeat-purchase model for CLV in the build: mbgnbd (MBG/NBD: one-time buyers can have left),
+    bgnbd (BG/NBD) or pareto (Pareto/NBD)."""
+    use_cases: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {
+            "backorder": {"net_clv": 0.5, "net_margin": 0.2, "loyalty": 0.2, "churn_risk": -0.1},
+            "retention": {"net_clv": 0.4, "churn_risk": 0.4, "loyalty": 0.2},
+            "vip": {"net_clv": 0.4, "net_margin": 0.4, "loyalty": 0.2},
+        }
+    )
+    """Strategic score weights per use case over percentile ranks of net_clv, net_margin, loyalty
+    (order frequency) and churn_risk; a negative weight penalises that component."""
 
 
 class ImportSettings(_Section):

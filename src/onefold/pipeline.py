@@ -22,6 +22,7 @@ def build_steps() -> list[tuple[str, BuildStep]]:
     steps.append(("events", stage_events))
     steps.append(("backoffice", backoffice_step))
     steps.append(("identity", __import__("onefold.identity.build_step", fromlist=["identity_step"]).identity_step))
+    steps.append(("value", __import__("onefold.value.build_step", fromlist=["value_step"]).value_step))
     return steps
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from onefold.value import BetaGeo, GammaGamma, ParetoNBD, RFMSummary
+from onefold.value import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, RFMSummary
 
 
 @pytest.fixture(scope="module")
@@ -73,3 +73,13 @@ def test_summary_fit_matches_published_summary_fit(cdnow_summary: RFMSummary,
     b = BetaGeo().fit(cdnow_summary.frequency, cdnow_summary.recency, cdnow_summary.T)
     for k in a.params:
         assert a.params[k] == pytest.approx(b.params[k], rel=2e-3)
+
+
+def test_mbgnbd_matches_btydplus(cdnow_summary: RFMSummary) -> None:
+    # Batislam et al. (2007) MBG/NBD on CDNOW as estimated by BTYDplus (Platzer): 0.525, 6.183, 0.891, 1.614.
+    m = ModifiedBetaGeo().fit(cdnow_summary.frequency, cdnow_summary.recency, cdnow_summary.T)
+    expected = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
+    for k, v in expected.items():
+        assert m.params[k] == pytest.approx(v, abs=2e-3)
+    assert m.p_alive(0, 0, 38.86)[0] < 1  # one-time buyers can be gone, unlike the BG/NBD
+    assert np.isfinite(m.expected_purchases(39, 1e6, 38.86, 38.86)[0])

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from onefold.cli._common import err, out, print_json
+from onefold.cli._common import WorkspaceOpt, err, out, print_json
 
 value_app = typer.Typer(help="Customer value: CLV net of returns, allocation by strategic score.",
                         no_args_is_help=True)
@@ -28,7 +28,7 @@ def clv_command(
     calibration_end: Annotated[str | None, typer.Option(help="Fit on data up to this date; adds holdout columns.")] = None,
     horizon: Annotated[float, typer.Option(help="Prediction horizon in periods of --freq.")] = 52,
     freq: Annotated[str, typer.Option(help="Period: D (day) or W (week).")] = "W",
-    model: Annotated[str, typer.Option(help="Transaction model: bgnbd or pareto.")] = "bgnbd",
+    model: Annotated[str, typer.Option(help="Transaction model: bgnbd, mbgnbd or pareto.")] = "bgnbd",
     discount_rate: Annotated[float, typer.Option(help="Annual discount rate.")] = 0.10,
     date_format: Annotated[str | None, typer.Option(help="strptime format of dates, e.g. %Y%m%d.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the fit as JSON.")] = False,
@@ -61,6 +61,30 @@ def clv_command(
     out.print(table)
     if result.population_refund_ratio is not None:
         err.print(f"population refund ratio {result.population_refund_ratio:.3f}; net_clv = clv × (1 − shrunk ratio)")
+
+
+@value_app.command("allocate")
+def allocate_command(
+    workspace: WorkspaceOpt,
+    sku: Annotated[str, typer.Option(help="The backordered SKU.")],
+    units: Annotated[int, typer.Option(help="Units available to allocate.")],
+    use_case: Annotated[str, typer.Option(help="Strategic-score use case (settings value.use_cases).")] = "backorder",
+    json_out: Annotated[bool, typer.Option("--json", help="Print the allocation as JSON.")] = False,
+) -> None:
+    """Rank the customers waiting for a backordered SKU by strategic score and explain each choice."""
+    from onefold.store.workspace import open_workspace
+    from onefold.value.allocate import allocate
+
+    rows = allocate(open_workspace(workspace).warehouse_db, sku=sku, units=units, use_case=use_case)
+    if json_out:
+        print_json([r.as_dict() for r in rows])
+        return
+    table = Table(title=f"{sku}: {units} units, {len(rows)} waiting order(s), use case {use_case}")
+    for col in ("rank", "order", "customer", "waiting", "allocated", "why"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(str(r.rank), r.order_id, r.customer, str(r.waiting), str(r.allocated), r.why)
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:

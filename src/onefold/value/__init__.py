@@ -6,7 +6,8 @@ Pure NumPy/SciPy: nothing here reads files or databases except ``build_step`` (t
 from onefold.value.bgnbd import BetaGeo
 from onefold.value.clv import clv, periodic_rate
 from onefold.value.gamma_gamma import GammaGamma
+from onefold.value.mbgnbd import ModifiedBetaGeo
 from onefold.value.pareto_nbd import ParetoNBD
 from onefold.value.summary import RFMSummary, summarize
 
-__all__ = ["BetaGeo", "GammaGamma", "ParetoNBD", "RFMSummary", "clv", "periodic_rate", "summarize"]
+__all__ = ["BetaGeo", "GammaGamma", "ModifiedBetaGeo", "ParetoNBD", "RFMSummary", "clv", "periodic_rate", "summarize"]

@@ -19,12 +19,14 @@ from onefold.value._columns import Table, codes, day_numbers, numbers
 from onefold.value.bgnbd import BetaGeo
 from onefold.value.clv import clv, periodic_rate
 from onefold.value.gamma_gamma import GammaGamma
+from onefold.value.mbgnbd import ModifiedBetaGeo
 from onefold.value.pareto_nbd import ParetoNBD
 from onefold.value.returns import refund_ratio
 from onefold.value.summary import Freq, RFMSummary, summarize, to_day
 
-ModelName = Literal["bgnbd", "pareto"]
-MODELS: dict[str, type[BetaGeo] | type[ParetoNBD]] = {"bgnbd": BetaGeo, "pareto": ParetoNBD}
+ModelName = Literal["bgnbd", "mbgnbd", "pareto"]
+TransactionModel = BetaGeo | ModifiedBetaGeo | ParetoNBD
+MODELS: dict[str, type[TransactionModel]] = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo, "pareto": ParetoNBD}
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class ReturnsSpec:
 @dataclass
 class CLVResult:
     summary: RFMSummary
-    model: BetaGeo | ParetoNBD
+    model: TransactionModel
     spend_model: GammaGamma
     columns: dict[str, np.ndarray]
     population_refund_ratio: float | None = None
@@ -76,7 +78,7 @@ def predict_clv(
     Returns after the end of the fitting period are ignored, as are returns of unknown customers.
     """
     if model not in MODELS:
-        raise InputError(f"unknown model {model!r}", location=Location(field="model"), remedy="use bgnbd or pareto")
+        raise InputError(f"unknown model {model!r}", location=Location(field="model"), remedy=f"use {', '.join(MODELS)}")
     summary = summarize(transactions, customer_col, date_col, amount_col, calibration_end=calibration_end,
                         observation_end=observation_end, freq=freq, date_format=date_format, source=source)
     x, tx, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
