@@ -20,6 +20,7 @@ import logging
 import math
 from datetime import UTC, datetime
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -27,11 +28,11 @@ from onefold.identity.build_inputs import Nodes, deterministic_edges, load_nodes
 from onefold.identity.constraints import cannot_link
 from onefold.identity.duck import load_records
 from onefold.identity.graph import Edge, resolve
-from onefold.identity.matcher import MatchOptions, match_records
+from onefold.identity.matcher import MatchOptions, Trained, match_records
 from onefold.identity.normalize import Blocklist
 from onefold.identity.profile_ids import RecordKey, assign_ids
 from onefold.identity.survivorship import Candidate, Strategy, survive
-from onefold.store.build import BuildContext
+from onefold.store.build import BuildContext, BuildStep
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,37 @@ TRAITS: dict[str, Strategy] = {
 REVIEW_FLOOR = 0.5
 
 
-def identity_step(ctx: BuildContext) -> None:
-    """Resolve all sources into profiles (see module docstring)."""
+def make_identity_step(*, incremental: bool = True) -> BuildStep:
+    """The identity build step; ``incremental=False`` always re-estimates and rescores everything."""
+
+    def step(ctx: BuildContext) -> None:
+        _identity(ctx, incremental=incremental)
+
+    return step
+
+
+def _identity(ctx: BuildContext, *, incremental: bool) -> None:
+    """Resolve all sources into profiles (see module docstring).
+
+    Incremental resolution: when the previous build stored its trained model and every customer
+    record it resolved is still present, only pairs touching a new customer record are compared and
+    scored (with the stored m, u and prior, no EM); the previous probabilistic links are carried over
+    from its ledger, and the graph is resolved again as a whole (cheap, deterministic). Changed
+    customer rows are not detected; a full run (`incremental=False`) rescores everything.
+    """
     con, settings = ctx.con, ctx.settings.identity
     ctx.progress("reading records and identifiers", 0.05)
     nodes = load_nodes(con)
     index = {key: i for i, key in enumerate(nodes.keys)}
     edges = deterministic_edges(con, blocked=settings.blocklist, hot_key_records=MatchOptions().hot_key_records)
     ctx.progress(f"{len(edges):,} deterministic edges; matching customer records", 0.2)
-    review = _probabilistic_edges(ctx, edges, threshold=settings.match_threshold)
+    previous, created, aliases = _previous(ctx)
+    trained = _previous_model(ctx, nodes, previous) if incremental else None
+    if trained is not None:
+        edges += _previous_links(ctx, index)
+    review, model = _probabilistic_edges(ctx, edges, threshold=settings.match_threshold, trained=trained,
+                                         known=set(previous) if trained is not None else None)
+    _write(con, "identity_model", pa.table({"model": [model], "incremental": [trained is not None]}))
     constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
     ctx.progress("resolving the graph", 0.7)
     labels = resolve(len(nodes.keys), edges, constraints,
@@ -65,7 +88,6 @@ def identity_step(ctx: BuildContext) -> None:
     for i, label in enumerate(labels):
         clusters.setdefault(label, []).append(i)
     members = sorted(clusters.values(), key=lambda m: nodes.keys[min(m)])
-    previous, created, aliases = _previous(ctx)
     assignments = assign_ids(members, nodes.keys, nodes.first_seen, previous, created)
     profile_of = [""] * len(nodes.keys)
     for group, assignment in zip(members, assignments, strict=True):
@@ -94,13 +116,35 @@ def identity_step(ctx: BuildContext) -> None:
     _write_profiles(ctx, members, assignments, nodes)
 
 
-def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: float) -> pa.Table:
+identity_step = make_identity_step()
+"""The step `onefold build` runs (incremental when it can be)."""
+
+
+def _previous_model(ctx: BuildContext, nodes: Nodes, previous: dict[RecordKey, str]) -> Trained | None:
+    if not previous or not ctx.table_exists("identity_model", catalog="prev"):
+        return None
+    current = {k for k in nodes.keys if k[0] == "customer"}
+    if any(k[0] == "customer" and k not in current for k in previous):
+        return None  # a customer record disappeared: resolve from scratch
+    row = ctx.con.execute("SELECT model FROM prev.main.identity_model").fetchone()
+    return Trained.from_json(row[0]) if row and row[0] else None
+
+
+def _previous_links(ctx: BuildContext, index: dict[RecordKey, int]) -> list[Edge]:
+    rows = ctx.con.execute("""SELECT a_type, a_source, a_id, b_type, b_source, b_id, weight, evidence
+        FROM prev.main.merge_ledger WHERE rule = 'probabilistic' AND status IN ('merged', 'same_profile')""").fetchall()
+    return [Edge(index[r[0:3]], index[r[3:6]], "probabilistic", float(r[6]), orjson.loads(r[7]))
+            for r in rows if r[0:3] in index and r[3:6] in index]
+
+
+def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: float, trained: Trained | None,
+                         known: set[RecordKey] | None) -> tuple[pa.Table, str | None]:
     con = ctx.con
     count = con.execute("SELECT count(*) FROM customers").fetchone()
     empty = pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.int64()),
                       "probability": pa.array([], pa.float64()), "evidence": pa.array([], pa.string())})
     if not count or count[0] < 2:
-        return empty
+        return empty, None
     con.execute("""CREATE OR REPLACE TEMP VIEW _of_customers AS SELECT n.node::VARCHAR AS node_id, c.* FROM customers c
                    JOIN _of_nodes n ON n.record_type = 'customer' AND n.source = c.source
                     AND n.record_id = c.source_customer_id""")
@@ -108,9 +152,14 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
     options = MatchOptions(threshold=threshold)
     records = load_records(con, "_of_customers", id_column="node_id", fields=dict(CUSTOMER_FIELDS),  # type: ignore[arg-type]
                            hot_key_records=options.hot_key_records, junk=junk.blocks)
-    result = match_records(con, records, options=options,
-                           progress=lambda m, f: ctx.progress(f"matching: {m}", 0.2 + 0.5 * f))
     node = [int(x) for x in records.ids]
+    new = None
+    if known is not None:
+        keys = ctx.con.execute("SELECT node, record_type, source, record_id FROM _of_nodes").fetchall()
+        key_of = {r[0]: (r[1], r[2], r[3]) for r in keys}
+        new = np.array([key_of[i] not in known for i in node], dtype=bool)
+    result = match_records(con, records, options=options, trained=trained, new=new,
+                           progress=lambda m, f: ctx.progress(f"matching: {m}", 0.2 + 0.5 * f))
     names = [c.name for c in records.columns]
     labels = result.clusters.labels
     review_a, review_b, review_p, review_e = [], [], [], []
@@ -126,8 +175,10 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
         elif p < threshold:
             review_a.append(node[left]); review_b.append(node[right])  # noqa: E702
             review_p.append(p); review_e.append(orjson.dumps(evidence).decode())  # noqa: E702
-    return pa.table({"a": pa.array(review_a, pa.int64()), "b": pa.array(review_b, pa.int64()),
-                     "probability": pa.array(review_p, pa.float64()), "evidence": pa.array(review_e, pa.string())})
+    review = pa.table({"a": pa.array(review_a, pa.int64()), "b": pa.array(review_b, pa.int64()),
+                       "probability": pa.array(review_p, pa.float64()), "evidence": pa.array(review_e, pa.string())})
+    model = (trained or result.trained)
+    return review, model.to_json() if model else None
 
 
 def _previous(ctx: BuildContext) -> tuple[dict[RecordKey, str], dict[str, str], dict[str, tuple[str, str]]]:
@@ -195,4 +246,4 @@ def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: li
     _write(con, "profiles", pa.table(cols, schema=schema))
 
 
-__all__ = ["identity_step"]
+__all__ = ["identity_step", "make_identity_step"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import sqlglot.expressions as sx
 
@@ -128,16 +129,19 @@ def generate_pairs(
     rules: list[BlockingRule],
     *,
     max_block_size: int,
+    new: npt.NDArray[np.bool_] | None = None,
 ) -> Candidates:
     """Union of the pairs found by each rule (deduplicated; ``left < right``), over the records table.
 
     Hot-key and blocklisted values were already nulled in NumPy, so the SQL works on codes pushed
-    back as a table (NULL when dropped). Blocks bigger than ``max_block_size`` are skipped.
+    back as a table (NULL when dropped). Blocks bigger than ``max_block_size`` are skipped. With
+    ``new`` (incremental resolution), only pairs involving at least one new record are returned.
     """
     if len(rules) > 63:
         raise ValueError("at most 63 blocking rules (one bit each)")
     names = [col.name for col in records.columns]
-    codes = pa.table({"idx": np.arange(len(records), dtype=np.int64)} | {
+    flags = new if new is not None else np.ones(len(records), dtype=bool)
+    codes = pa.table({"idx": np.arange(len(records), dtype=np.int64), "is_new": flags} | {
         internal_name(i): pa.array(col.codes, mask=col.codes < 0) for i, col in enumerate(records.columns)
     })
     con.register("_of_codes_arrow", codes)
@@ -156,7 +160,7 @@ def generate_pairs(
         group = ", ".join(f"k{i}" for i in range(len(key_sql)))
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _of_keys AS
-            SELECT idx, {keys}, count(*) OVER (PARTITION BY {', '.join(key_sql)}) AS n
+            SELECT idx, is_new, {keys}, count(*) OVER (PARTITION BY {', '.join(key_sql)}) AS n
             FROM _of_codes c WHERE {not_null}"""
         )
         skipped = con.execute(
@@ -166,7 +170,7 @@ def generate_pairs(
         ).fetchone()
         found = con.execute(
             f"""INSERT INTO _of_pairs SELECT a.idx, b.idx, ? FROM _of_keys a JOIN _of_keys b
-            ON {on} AND a.idx < b.idx WHERE a.n <= ? AND a.n > 1""",
+            ON {on} AND a.idx < b.idx WHERE a.n <= ? AND a.n > 1 AND (a.is_new OR b.is_new)""",
             [number, max_block_size],
         ).fetchone()
         reports.append(RuleReport(rule, int(found[0]) if found else 0, 0,

@@ -91,6 +91,15 @@ class FellegiSunter:
         self.params_ = FSParams(lam, m, [np.asarray(x, dtype=np.float64) for x in u], iterations)
         return self
 
+    @classmethod
+    def fitted(cls, m: list[FloatArray], u: list[FloatArray], *, prior: float = 0.5) -> FellegiSunter:
+        """A model with known parameters (from an earlier fit), for scoring without EM."""
+        model = cls()
+        model.params_ = FSParams(prior, [np.asarray(x, dtype=np.float64) for x in m],
+                                 [np.asarray(x, dtype=np.float64) for x in u], 0)
+        model.converged_ = True
+        return model
+
     @property
     def params(self) -> FSParams:
         if self.params_ is None:

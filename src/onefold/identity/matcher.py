@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from onefold.identity.blocking import BlockingRule, default_rules
 from onefold.identity.clustering import Clusters, cluster
@@ -55,6 +56,28 @@ class MatchOptions:
 
 
 @dataclass
+class Trained:
+    """What a full run learnt and an incremental run reuses: m and u per field and level, the prior
+    weight and the household cap. Stored as JSON with the build (never pickled)."""
+
+    fields: list[str]
+    m: list[list[float]]
+    u: list[list[float]]
+    prior_weight: float
+    cap: float
+
+    def to_json(self) -> str:
+        return orjson.dumps({"fields": self.fields, "m": self.m, "u": self.u, "prior_weight": self.prior_weight,
+                             "cap": self.cap if math.isfinite(self.cap) else None}).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> Trained:
+        data = orjson.loads(text)
+        return cls(data["fields"], data["m"], data["u"], data["prior_weight"],
+                   math.inf if data["cap"] is None else data["cap"])
+
+
+@dataclass
 class MatchResult:
     records: RecordSet
     rules: list[BlockingRule]
@@ -72,6 +95,8 @@ class MatchResult:
     """Most evidence the household fields together may add (log2), see `combine_weights`."""
     clusters: Clusters
     threshold: float
+    trained: Trained | None = None
+    """Parameters to store for incremental runs."""
 
     @property
     def links(self) -> int:
@@ -172,34 +197,47 @@ def match_records(
     rules: list[BlockingRule] | None = None,
     options: MatchOptions | None = None,
     progress: Callable[[str, float], None] | None = None,
+    trained: Trained | None = None,
+    new: npt.NDArray[np.bool_] | None = None,
 ) -> MatchResult:
-    """Resolve ``records`` (already normalised into the DuckDB records table) into clusters."""
+    """Resolve ``records`` (already normalised into the DuckDB records table) into clusters.
+
+    Incremental use: pass the ``trained`` parameters of an earlier full run and the ``new`` records;
+    only pairs touching a new record are compared and scored with the stored m, u and prior (no EM).
+    """
     opts = options or MatchOptions()
     report = progress or (lambda _m, _f: None)
     fields = {col.name: col.field_type for col in records.columns}
     rules = rules if rules is not None else default_rules(fields)
     report("blocking", 0.1)
-    candidates = generate_pairs(con, records, rules, max_block_size=opts.max_block_size)
+    candidates = generate_pairs(con, records, rules, max_block_size=opts.max_block_size, new=new)
     report(f"comparing {len(candidates.left):,} pairs", 0.3)
     gamma = compare(records, candidates.left, candidates.right, workers=opts.workers)
-    report("estimating u from random pairs", 0.6)
-    u = estimate_u(records, sample_pairs=opts.u_sample_pairs, seed=opts.seed, workers=opts.workers)
-    report("EM for m", 0.75)
     names = [col.name for col in records.columns]
     specs = [col.spec for col in records.columns]
-    m, _ = estimate_m_by_rule(gamma, candidates.found_by, rules, names, u, specs)
-    model = FellegiSunter().fit(gamma, u, m=m)
+    n = len(records)
+    if trained is not None:
+        if trained.fields != names:
+            raise ValueError(f"trained on fields {trained.fields}, not {names}")
+        u = [np.asarray(x, dtype=np.float64) for x in trained.u]
+        model = FellegiSunter.fitted([np.asarray(x, dtype=np.float64) for x in trained.m], u)
+        prior_weight, cap = trained.prior_weight, trained.cap
+    else:
+        report("estimating u from random pairs", 0.6)
+        u = estimate_u(records, sample_pairs=opts.u_sample_pairs, seed=opts.seed, workers=opts.workers)
+        report("EM for m", 0.75)
+        m, _ = estimate_m_by_rule(gamma, candidates.found_by, rules, names, u, specs)
+        model = FellegiSunter().fit(gamma, u, m=m)
+        # The prior for scoring is P(match) over all n(n-1)/2 pairs, not over the candidates: blocking
+        # is treated as carrying no evidence (as Splink does), so links need field evidence strong
+        # enough to single a pair out of the whole table. EM's λ over candidates gives the count.
+        expected_matches = model.params.prior * len(candidates.left)
+        prior = min(max(expected_matches, 1.0) / max(n * (n - 1) / 2, 1.0), 0.5)
+        prior_weight = math.log2(prior / (1 - prior))
+        cap = household_cap(gamma, [col.field_type for col in records.columns], records=n)
     params = model.params
     field_weights = model.field_weights(gamma) + tf_adjustments(records, gamma, candidates.left, u)
     field_weights = adjust_nested_locations(field_weights, gamma, records, params.m, u)
-    # The prior for scoring is P(match) over all n(n-1)/2 pairs, not over the candidates: blocking is
-    # treated as carrying no evidence (as Splink does), so links need field evidence strong enough to
-    # single a pair out of the whole table. EM's λ over candidates gives the expected match count.
-    n = len(records)
-    expected_matches = params.prior * len(candidates.left)
-    prior = min(max(expected_matches, 1.0) / max(n * (n - 1) / 2, 1.0), 0.5)
-    prior_weight = math.log2(prior / (1 - prior))
-    cap = household_cap(gamma, [col.field_type for col in records.columns], records=n)
     weight = combine_weights(field_weights, specs, cap=cap) + prior_weight
     vetoed = name_conflict(gamma, specs, households=math.isfinite(cap))
     weight[vetoed] = -np.inf
@@ -209,8 +247,10 @@ def match_records(
     clusters = cluster(
         len(records), candidates.left, candidates.right, weight, min_weight=min_weight, support=opts.chain_support
     )
-    return MatchResult(records, rules, candidates, gamma, field_weights, weight, prob, params, prior_weight, cap, clusters,
-                       opts.threshold)
+    result = MatchResult(records, rules, candidates, gamma, field_weights, weight, prob, params, prior_weight, cap,
+                         clusters, opts.threshold)
+    result.trained = Trained(names, [x.tolist() for x in params.m], [x.tolist() for x in u], prior_weight, cap)
+    return result
 
 
-__all__ = ["MatchOptions", "MatchResult", "match_records"]
+__all__ = ["MatchOptions", "MatchResult", "Trained", "match_records"]

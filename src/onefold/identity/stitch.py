@@ -1,132 +1,88 @@
-"""Deterministic real-time stitching of collected events into profiles.
+"""Deterministic real-time stitching of collected events into profiles, under per-type rules.
 
-Evidence used (exact, never fuzzy — the batch identity build makes it robust later):
+Evidence (exact, never fuzzy — the batch identity build adds the probabilistic half):
 
-- an event's ``userId`` and ``anonymousId`` belong to the same person;
-- ``alias`` links ``previousId`` to ``userId``;
-- ``identify`` traits ``email`` / ``phone`` (normalised by :mod:`onefold.identity.normalize`).
+- the identifiers one event carries belong to the same person: ``userId``, ``anonymousId``,
+  ``context.device.id`` and the ``identify`` traits ``email``, ``phone`` (E.164), ``loyalty_id``;
+- ``alias`` links ``previousId`` to ``userId``.
 
-Junk values on the identity blocklist (``test@test.com``, ``0000000000``, ``null``…) are never used
-as evidence, so one junk value cannot glue thousands of strangers together.
+Rules (compiled from ``IdentitySettings`` into :class:`~onefold.identity.stitch_rules.StitchRules`):
 
-Runs once per group commit over the whole batch: one lookup of every identifier in the batch,
-union-find in memory, then a handful of set-based writes. When two profiles merge, the older one
-(the smaller id) survives.
+- **Priority.** An event lands on the profile of its highest-priority identifier (default
+  user_id > loyalty_id > email > phone > anonymous_id > device_id).
+- **Limits.** A profile holds at most N identifiers of a type (default 1 user_id, 1 loyalty_id,
+  5 emails, 5 phones). A merge or attach that would exceed one is refused and recorded in
+  ``stitch_refused_merges``; the event still lands on its highest-priority profile.
+- **Blocklist.** Junk values (``test@test.com``, ``0000000000``, ``null``…) are never evidence.
+- **Hot keys.** An identifier that tries to link more than ``hot_key_max_profiles`` distinct
+  profiles is recorded in ``stitch_hot_keys`` and stops being evidence, so one shared value cannot
+  collapse thousands of customers into one (at most that many profiles ever merge through it).
+- **Ledger.** Every merge is written to ``stitch_merge_ledger`` (identifier, messageId, time); the
+  older (smaller) profile id survives and the retired id keeps resolving through ``stitch_merges``.
+
+Runs once per group commit inside the writer's transaction: one lookup of every identifier in the
+batch, then the events in order with an in-memory view of the graph (a fast path for the common
+event whose identifiers already sit on one profile), then a handful of set-based writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from onefold.identity.normalize import Blocklist, normalize_identifier
-from onefold.schema.events import ValidEvent
+from onefold.identity import stitch_store as store
+from onefold.identity.stitch_rules import Key, StitchRules
+from onefold.schema.events import ValidEvent, format_ts
 from onefold.store import stitch_graph as graph
-from onefold.store.stitch_graph import Key, ProfileRow
+from onefold.store.stitch_graph import ProfileRow
 
 if TYPE_CHECKING:  # engines are imported only by store/ at run time
     import sqlite3
 
-TRAIT_IDENTIFIERS = ("email", "phone")
+__all__ = ["StitchRules", "stitch"]
 
 
-class _Allowed:
-    """Blocklist checks memoised for one batch: the same ids repeat across a user's events."""
-
-    def __init__(self, blocklist: Blocklist) -> None:
-        self._blocklist = blocklist
-        self._seen: dict[Key, bool] = {}
-
-    def __call__(self, key: Key) -> bool:
-        ok = self._seen.get(key)
-        if ok is None:
-            ok = self._seen[key] = not self._blocklist.blocks(*key)
-        return ok
-
-
-def event_keys(event: ValidEvent, allowed: _Allowed) -> list[Key]:
-    """Identifiers an event proves belong together (alias ``previousId`` is resolved separately)."""
-    keys: list[Key] = []
-    if event.user_id is not None and allowed(key := ("user_id", event.user_id)):
-        keys.append(key)
-    if event.anonymous_id is not None and allowed(key := ("anonymous_id", event.anonymous_id)):
-        keys.append(key)
-    if event.traits:
-        for kind in TRAIT_IDENTIFIERS:
-            value = normalize_identifier(kind, event.traits.get(kind))
-            if value is not None and allowed(key := (kind, value)):
-                keys.append(key)
-    return keys
-
-
-def _keys_per_event(events: Sequence[tuple[int, ValidEvent]], allowed: _Allowed) -> list[list[Key]]:
-    # Most events carry no traits and repeat their sender's (userId, anonymousId): memoise on that pair.
-    memo: dict[tuple[str | None, str | None], list[Key]] = {}
+def _keys_per_event(events: Sequence[tuple[int, ValidEvent]], rules: StitchRules) -> list[list[Key]]:
+    # Most events carry no traits and repeat their sender's ids: memoise on those.
+    memo: dict[tuple[Any, ...], list[Key]] = {}
     out: list[list[Key]] = []
     for _, e in events:
-        if e.traits or e.type == "alias":
-            out.append(event_keys(e, allowed))
+        mk = rules.memo_key(e)
+        if mk is None:
+            out.append(rules.event_keys(e))
             continue
-        pair = (e.user_id, e.anonymous_id)
-        keys = memo.get(pair)
+        keys = memo.get(mk)
         if keys is None:
-            keys = memo[pair] = event_keys(e, allowed)
-        out.append(keys)  # shared, never mutated: alias events (which get a key appended) are not memoised
+            keys = memo[mk] = rules.event_keys(e)
+        out.append(keys)  # shared, never mutated: alias events (which get a key added) are not memoised
     return out
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[object, object] = {}
-
-    def find(self, node: object) -> object:
-        parent = self.parent.get(node)
-        if parent is None:
-            self.parent[node] = node
-            return node
-        if parent == node:
-            return node
-        root = parent
-        while (up := self.parent[root]) != root:
-            root = up
-        while node != root:  # path compression
-            self.parent[node], node = root, self.parent[node]
-        return root
-
-    def union(self, a: object, b: object) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra] = rb
-
-
-def stitch(conn: sqlite3.Connection, events: Sequence[tuple[int, ValidEvent]], *, blocklist: Blocklist) -> None:
+def stitch(conn: sqlite3.Connection, events: Sequence[tuple[int, ValidEvent]], *, rules: StitchRules) -> None:
     """Fold a batch of newly stored events (seq, event) into the profile graph (caller's transaction)."""
-    allowed = _Allowed(blocklist)
-    per_event = _keys_per_event(events, allowed)
+    per_event = _keys_per_event(events, rules)
     aliases = {
         e.previous_id
         for _, e in events
-        if e.type == "alias" and e.previous_id and allowed(("user_id", e.previous_id))
+        if e.type == "alias" and e.previous_id and rules.allowed(("user_id", e.previous_id))
     }
     wanted = {k for keys in per_event for k in keys}
-    wanted.update(("user_id", p) for p in aliases)
-    wanted.update(("anonymous_id", p) for p in aliases)
-    known = graph.lookup(conn, wanted)
+    wanted.update((kind, p) for p in aliases for kind in ("user_id", "anonymous_id"))
+    known, hot = store.lookup(conn, wanted)
     if aliases:
         in_batch = {k for keys in per_event for k in keys}
         for i, (_, e) in enumerate(events):
             if e.type == "alias" and e.previous_id in aliases:
-                per_event[i].append(_alias_key(e.previous_id, known, in_batch))
-
-    uf = _UnionFind()
-    for key, pid in known.items():
-        uf.union(key, ("#profile", pid))
-    for keys in {tuple(k) for k in per_event if len(k) > 1}:  # a user's events repeat the same ids
-        for key in keys[1:]:
-            uf.union(keys[0], key)
-
-    survivors, profiles, new_rows = _assign_profiles(conn, uf, per_event, known, events)
-    _apply(conn, events, per_event, uf, known, survivors=survivors, profiles=profiles, new_rows=new_rows)
+                key = _alias_key(e.previous_id, known, in_batch)
+                if key[0] in rules.rank:
+                    per_event[i] = sorted([*per_event[i], key], key=lambda k: rules.rank[k[0]])
+    batch = _Batch(conn, rules, known, hot)
+    for (seq, e), keys in zip(events, per_event, strict=True):
+        if keys:
+            batch.place(seq, e, keys)
+    batch.flush()
 
 
 def _alias_key(previous_id: str, known: dict[Key, int], in_batch: set[Key]) -> Key:
@@ -139,73 +95,186 @@ def _alias_key(previous_id: str, known: dict[Key, int], in_batch: set[Key]) -> K
     return ("anonymous_id", previous_id)
 
 
-def _assign_profiles(
-    conn: sqlite3.Connection,
-    uf: _UnionFind,
-    per_event: list[list[Key]],
-    known: dict[Key, int],
-    events: Sequence[tuple[int, ValidEvent]],
-) -> tuple[dict[object, int], dict[int, ProfileRow], list[ProfileRow]]:
-    """Map each component root to its surviving profile id, merging and creating profiles as needed.
+class _Batch:
+    """The graph as one batch sees it: stored owners plus this batch's merges, attaches and refusals."""
 
-    Returns (root → profile id, the loaded/created profile rows by id, the new rows among them).
-    """
-    existing_by_root: dict[object, set[int]] = {}
-    for key, pid in known.items():
-        existing_by_root.setdefault(uf.find(key), set()).add(pid)
-    roots: dict[object, int] = {}
-    for i, keys in enumerate(per_event):
-        if keys:
-            roots.setdefault(uf.find(keys[0]), events[i][0])
-    profiles = graph.load_profiles(conn, sorted({p for ids in existing_by_root.values() for p in ids}))
-    new_rows: list[ProfileRow] = []
-    next_id = graph.next_profile_id(conn)
-    survivors: dict[object, int] = {}
-    for root, first_seq in roots.items():
-        ids = sorted(existing_by_root.get(root, ()))
-        if not ids:
-            row = ProfileRow(next_id, {}, 0, None, None, first_seq)
-            next_id += 1
-            new_rows.append(row)
-            profiles[row.id] = row
-            survivors[root] = row.id
-            continue
-        survivor = profiles[ids[0]]
-        # Older traits first so the most recently active profile's values win.
-        for loser_id in sorted(ids[1:], key=lambda pid: profiles[pid].last_seen or ""):
-            loser = profiles.pop(loser_id)
-            _combine(survivor, loser)
-            graph.merge(conn, loser=loser_id, survivor=survivor.id, seq=first_seq)
-        survivors[root] = survivor.id
-    return survivors, profiles, new_rows
+    def __init__(self, conn: sqlite3.Connection, rules: StitchRules, known: dict[Key, int], hot: set[Key]) -> None:
+        self.conn = conn
+        self.rules = rules
+        self.hot = hot
+        self.owner = {k: p for k, p in known.items() if k not in hot}
+        self.profiles = graph.load_profiles(conn, sorted(set(self.owner.values())))
+        self.created: dict[int, ProfileRow] = {}
+        self.retired_new = False
+        self.parent: dict[int, int] = {}
+        self.next_id = graph.next_profile_id(conn)
+        self.counts: dict[int, dict[str, int]] = {}
+        self.new_keys: dict[Key, tuple[int, int]] = {}
+        self.claims: dict[Key, set[int]] = {}
+        self.new_claims: dict[Key, set[int]] = {}
+        self.refusals: list[store.Refusal] = []
+        self.ledger: list[store.LedgerEntry] = []
+        self.new_hot: dict[Key, tuple[int, str, int]] = {}
 
+    def find(self, pid: int) -> int:
+        parent = self.parent
+        root = pid
+        while root in parent:
+            root = parent[root]
+        while pid != root:  # path compression
+            parent[pid], pid = root, parent[pid]
+        return root
 
-def _combine(survivor: ProfileRow, loser: ProfileRow) -> None:
-    if (loser.last_seen or "") > (survivor.last_seen or ""):
-        survivor.traits = {**survivor.traits, **loser.traits}
-    else:
-        survivor.traits = {**loser.traits, **survivor.traits}
-    survivor.event_count += loser.event_count
-    survivor.first_seen = min(filter(None, (survivor.first_seen, loser.first_seen)), default=None)
-    survivor.last_seen = max(filter(None, (survivor.last_seen, loser.last_seen)), default=None)
+    def place(self, seq: int, e: ValidEvent, keys: list[Key]) -> None:
+        """Land one event on a profile, merging/attaching what the rules allow."""
+        if self.hot:
+            keys = [k for k in keys if k not in self.hot]
+            if not keys:
+                return
+        owner = self.owner
+        pid = owner.get(keys[0])
+        if pid is not None:  # fast path: every identifier already on the same profile
+            pid = self.find(pid)
+            for key in keys[1:]:
+                other = owner.get(key)
+                if other is None or self.find(other) != pid:
+                    break
+            else:
+                self._touch(pid, e)
+                return
+        self._touch(self._resolve(seq, e, keys), e)
 
+    def _resolve(self, seq: int, e: ValidEvent, keys: list[Key]) -> int:
+        limits = self.rules.limits
+        first_refusal = len(self.refusals)
+        target: int | None = None
+        target_key: Key | None = None
+        pending: list[Key] = []
+        pending_counts: dict[str, int] = {}
+        for key in keys:
+            if key in self.hot:  # turned hot earlier in this event
+                continue
+            pid = self.owner.get(key)
+            if pid is None:  # an identifier never seen before
+                if target is not None:
+                    self._attach(target, key, seq, e)
+                    continue
+                lim = limits.get(key[0])
+                if lim is not None and pending_counts.get(key[0], 0) >= lim:
+                    self._refuse(None, 0, key, _limit_rule(key[0], lim), seq, e)
+                    continue
+                pending.append(key)
+                pending_counts[key[0]] = pending_counts.get(key[0], 0) + 1
+                continue
+            pid = self.find(pid)
+            if target is None:
+                if pending and _breach(self.rules, self._counts(pid), pending_counts) is not None:
+                    # Stronger new identifiers cannot join this profile: they start their own.
+                    target = self._create(seq, pending, pending_counts)
+                    target_key = None
+                    target = self._link(target, target_key, pid, key, seq, e)
+                else:
+                    target, target_key = pid, key
+                    for new in pending:
+                        self._attach(target, new, seq, e)
+                pending = []
+            elif pid != target:
+                target = self._link(target, target_key, pid, key, seq, e)
+        if target is None:
+            target = self._create(seq, pending, pending_counts)
+        self._settle_refusals(first_refusal, target)
+        return target
 
-def _apply(
-    conn: sqlite3.Connection,
-    events: Sequence[tuple[int, ValidEvent]],
-    per_event: list[list[Key]],
-    uf: _UnionFind,
-    known: dict[Key, int],
-    *,
-    survivors: dict[object, int],
-    profiles: dict[int, ProfileRow],
-    new_rows: list[ProfileRow],
-) -> None:
-    new_keys: dict[Key, tuple[str, str, int, int]] = {}
-    for (seq, e), keys in zip(events, per_event, strict=True):
-        if not keys:
-            continue
-        profile = profiles[survivors[uf.find(keys[0])]]
+    def _settle_refusals(self, start: int, target: int) -> None:
+        # Refusals recorded before the event had a profile (profile_id -1) get it now.
+        for i in range(start, len(self.refusals)):
+            if self.refusals[i].profile_id == -1:
+                self.refusals[i] = replace(self.refusals[i], profile_id=target)
+
+    def _link(self, target: int, target_key: Key | None, other: int, key: Key, seq: int, e: ValidEvent) -> int:
+        """``key`` (found on ``other``) says ``other`` is the same person as ``target``: merge if allowed."""
+        if self._claim(key, (target, other), seq, e) or (
+            target_key is not None and target_key[0] != self.rules.order[0]
+            and self._claim(target_key, (target, other), seq, e)
+        ):
+            self._refuse(target, other, key, f"hot identifier: links more than {self.rules.hot_key_max_profiles}"
+                         " profiles", seq, e)
+            return target
+        rule = _breach(self.rules, self._counts(target), self._counts(other))
+        if rule is not None:
+            self._refuse(target, other, key, rule, seq, e)
+            return target
+        return self._merge(target, other, key, seq, e)
+
+    def _claim(self, key: Key, pids: tuple[int, int], seq: int, e: ValidEvent) -> bool:
+        """Count the profiles ``key`` tries to link; True (and the key turns hot) past the threshold."""
+        seen = self.claims.get(key)
+        if seen is None:
+            seen = self.claims[key] = store.claims(self.conn, key)
+        fresh = [p for p in pids if p not in seen]
+        if not fresh:
+            return False
+        seen.update(fresh)
+        self.new_claims.setdefault(key, set()).update(fresh)
+        if len(seen) <= self.rules.hot_key_max_profiles:
+            return False
+        self.hot.add(key)
+        self.owner.pop(key, None)
+        self.new_hot[key] = (len(seen), e.message_id, seq)
+        return True
+
+    def _merge(self, a: int, b: int, key: Key, seq: int, e: ValidEvent) -> int:
+        survivor, loser = min(a, b), max(a, b)  # the older profile id survives
+        keep, gone = self._row(survivor), self._row(loser)
+        _combine(keep, gone)
+        self.counts[survivor] = _add(self._counts(survivor), self.counts.pop(loser, {}))
+        self.parent[loser] = survivor
+        if self.created.pop(loser, None) is not None:
+            self.retired_new = True
+        else:
+            del self.profiles[loser]
+        graph.merge(self.conn, loser=loser, survivor=survivor, seq=seq)
+        self.ledger.append(store.LedgerEntry(survivor, loser, key[0], key[1], e.message_id, seq))
+        return survivor
+
+    def _attach(self, target: int, key: Key, seq: int, e: ValidEvent) -> None:
+        lim = self.rules.limits.get(key[0])
+        if lim is not None:
+            counts = self._counts(target)
+            if counts.get(key[0], 0) >= lim:
+                self._refuse(target, 0, key, _limit_rule(key[0], lim), seq, e)
+                return
+            counts[key[0]] = counts.get(key[0], 0) + 1
+        self.owner[key] = target
+        self.new_keys[key] = (target, seq)
+
+    def _create(self, seq: int, keys: list[Key], counts: dict[str, int]) -> int:
+        pid = self.next_id
+        self.next_id += 1
+        self.created[pid] = ProfileRow(pid, {}, 0, None, None, seq)
+        self.counts[pid] = {k: n for k, n in counts.items() if k in self.rules.limits}
+        for key in keys:
+            self.owner[key] = pid
+            self.new_keys[key] = (pid, seq)
+        return pid
+
+    def _refuse(self, target: int | None, other: int, key: Key, rule: str, seq: int, e: ValidEvent) -> None:
+        self.refusals.append(store.Refusal(-1 if target is None else target, other, key[0], key[1], rule,
+                                           e.message_id, seq))
+
+    def _counts(self, pid: int) -> dict[str, int]:
+        counts = self.counts.get(pid)
+        if counts is None:
+            kinds = list(self.rules.limits)
+            counts = self.counts[pid] = store.limited_counts(self.conn, pid, kinds) if kinds else {}
+        return counts
+
+    def _row(self, pid: int) -> ProfileRow:
+        row = self.profiles.get(pid)
+        return row if row is not None else self.created[pid]
+
+    def _touch(self, pid: int, e: ValidEvent) -> None:
+        profile = self._row(pid)
         profile.event_count += 1
         ts = e.timestamp  # canonical UTC text: string order is time order
         if profile.first_seen is None or ts < profile.first_seen:
@@ -213,14 +282,44 @@ def _apply(
         if profile.last_seen is None or ts > profile.last_seen:
             profile.last_seen = ts
         if e.traits:
-            profile.traits.update(_plain_traits(e.traits))
-        for key in keys:
-            if key not in known and key not in new_keys:
-                new_keys[key] = (key[0], key[1], profile.id, seq)
-    new_ids = {p.id for p in new_rows}
-    graph.save_profiles(conn, new=new_rows, changed=[p for p in profiles.values() if p.id not in new_ids])
-    graph.add_identifiers(conn, list(new_keys.values()))
+            profile.traits.update({k: v for k, v in e.traits.items() if v is not None})
+
+    def flush(self) -> None:
+        """Write the batch: profiles, new identifiers (on their final profile), rule outcomes."""
+        graph.save_profiles(self.conn, new=list(self.created.values()), changed=list(self.profiles.values()))
+        graph.add_identifiers(self.conn, [(k, v, self.find(pid), seq) for (k, v), (pid, seq) in self.new_keys.items()])
+        if self.retired_new:
+            store.reserve_profile_ids(self.conn, self.next_id - 1)
+        if self.refusals or self.ledger or self.new_claims or self.new_hot:
+            refusals = [replace(r, profile_id=self.find(r.profile_id),
+                                other_profile_id=self.find(r.other_profile_id) if r.other_profile_id else 0)
+                        for r in self.refusals]
+            store.save(self.conn, at=format_ts(datetime.now(UTC)), claims=self.new_claims, refusals=refusals,
+                       ledger=self.ledger, hot=self.new_hot)
 
 
-def _plain_traits(traits: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in traits.items() if v is not None}
+def _limit_rule(kind: str, lim: int) -> str:
+    return f"limit: at most {lim} {kind} per profile"
+
+
+def _breach(rules: StitchRules, a: dict[str, int], b: dict[str, int]) -> str | None:
+    """The limit that holding both identifier sets on one profile would break, if any."""
+    for kind, lim in rules.limits.items():
+        if a.get(kind, 0) + b.get(kind, 0) > lim:
+            return _limit_rule(kind, lim)
+    return None
+
+
+def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()}
+
+
+def _combine(survivor: ProfileRow, loser: ProfileRow) -> None:
+    # The more recently active profile's trait values win.
+    if (loser.last_seen or "") > (survivor.last_seen or ""):
+        survivor.traits = {**survivor.traits, **loser.traits}
+    else:
+        survivor.traits = {**loser.traits, **survivor.traits}
+    survivor.event_count += loser.event_count
+    survivor.first_seen = min(filter(None, (survivor.first_seen, loser.first_seen)), default=None)
+    survivor.last_seen = max(filter(None, (survivor.last_seen, loser.last_seen)), default=None)
