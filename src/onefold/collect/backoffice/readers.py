@@ -208,9 +208,10 @@ class CsvReader:
         return _finish(out, np.asarray([n for n, _ in chunk], dtype=np.int64), enc)
 
     def _convert(self, batch: pa.RecordBatch, rows: np.ndarray) -> Iterator[pa.Table]:
-        blank = np.ones(batch.num_rows, dtype=bool)
+        # A row whose every cell is empty is a blank line, not a record (pure Arrow: no numpy round trip).
+        blank = pa.array(np.ones(batch.num_rows, dtype=bool))
         for column in batch.columns:
-            blank &= ~pc.fill_null(pc.binary_length(column), 0).to_numpy(zero_copy_only=False).astype(bool)
+            blank = pc.and_(blank, pc.equal(pc.fill_null(pc.binary_length(column), 0), 0))
         enc: list[str | None] | None = None
         out: dict[str, pa.Array] = {}
         for i, field_name in enumerate(self.columns.fields):
@@ -218,8 +219,8 @@ class CsvReader:
                 continue
             out[field_name], enc = decode_column(batch.column(i), field_name, enc)
         table = _finish(out, rows, enc)
-        if blank.any():
-            table = table.filter(pa.array(~blank))
+        if pc.any(blank).as_py():
+            table = table.filter(pc.invert(blank))
         yield table
 
 
