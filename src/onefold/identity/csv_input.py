@@ -10,9 +10,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from onefold.errors import InputError, Location
+from onefold.identity.duck import quote
+from onefold.store.build import connect_duckdb
 
 MAX_REPORTED = 10
 
@@ -20,9 +23,45 @@ MAX_REPORTED = 10
 def read_records_csv(path: Path, *, id_column: str, columns: list[str]) -> pa.Table:
     """The id column and ``columns`` of ``path`` as an Arrow table of strings (empty cells → null).
 
+    DuckDB's parallel reader serves well-formed files; anything it rejects, or any missing column or
+    bad id, is read again by the validating Python reader, which reports every problem with its row.
+
     Raises:
         InputError: missing file or columns, ragged rows, empty or duplicate record ids.
     """
+    wanted = [id_column, *dict.fromkeys(c for c in columns if c != id_column)]
+    fast = _read_with_duckdb(path, wanted) if path.is_file() else None
+    return fast if fast is not None else _read_validating(path, id_column=id_column, columns=columns)
+
+
+def _read_with_duckdb(path: Path, wanted: list[str]) -> pa.Table | None:
+    """The table when the file is well-formed and its ids are present and unique; else None."""
+    con = connect_duckdb(":memory:")
+    try:
+        con.execute(
+            "CREATE TEMP TABLE _of_csv AS SELECT * FROM read_csv(?, all_varchar = true, header = true, delim = ',',"
+            " quote = '\"', escape = '\"', strict_mode = true, null_padding = false)",
+            [str(path)],
+        )
+        header = [row[0] for row in con.execute("DESCRIBE _of_csv").fetchall()]
+        if any(c not in header for c in wanted):
+            return None
+        ident = quote(wanted[0])
+        bad = con.execute(
+            f"SELECT count(*) FILTER (WHERE nullif(trim({ident}), '') IS NULL), count(*) - count(DISTINCT trim({ident}))"
+            " FROM _of_csv"
+        ).fetchone()
+        if bad is None or bad[0] or bad[1]:
+            return None
+        select = ", ".join([f"trim({ident}) AS {ident}", *(quote(c) for c in wanted[1:])])
+        return con.sql(f"SELECT {select} FROM _of_csv").to_arrow_table()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def _read_validating(path: Path, *, id_column: str, columns: list[str]) -> pa.Table:
     source = path.name
     if not path.is_file():
         raise InputError(f"no such file: {path}", location=Location(source=str(path)))
