@@ -236,9 +236,11 @@ def quality_cmd(
     if as_json:
         print_json([r.as_dict() for r in reports])
         return
-    table = Table("entity", "rows", "invalid", "orphans", "duplicates", "latest", "age (days)", "least complete")
+    table = Table(
+        "entity", "rows", "invalid", "orphans", "records sharing", "latest", "age (days)", "least complete"
+    )
     for r in reports:
-        worst = sorted(r.completeness.items(), key=lambda kv: kv[1])[:2] if r.rows else []
+        worst = sorted(((f, c) for f, c in r.completeness.items() if c < 1), key=lambda kv: kv[1])[:2]
         table.add_row(
             r.entity,
             str(r.rows),
@@ -247,6 +249,6 @@ def quality_cmd(
             ", ".join(f"{f} {n}" for f, n in r.duplicates.items() if n) or "-",
             r.latest or "-",
             "-" if r.age_days is None else f"{r.age_days:g}",
-            ", ".join(f"{f} {c:.0%}" for f, c in worst) or "-",
+            ", ".join(f"{f} {c:.0%}" for f, c in worst) or ("all filled" if r.rows else "-"),
         )
     out.print(table)
