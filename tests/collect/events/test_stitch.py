@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from onefold.identity.normalize import Blocklist
-from onefold.identity.stitch import stitch
+from onefold.config import IdentitySettings
+from onefold.identity.stitch import StitchRules, stitch
 from onefold.schema.events import Received, ValidEvent, validate_event
 from onefold.store import stitch_graph as graph
 from onefold.store.sqlite import transaction
 from onefold.store.workspace import WorkspacePaths, open_state
 
-BLOCK = Blocklist(["test@test.com", "null", "0000000000"])
+RULES = StitchRules.from_settings(IdentitySettings(blocklist=["test@test.com", "null", "0000000000"]))
 
 
 def _ev(**body: Any) -> ValidEvent:
@@ -23,7 +23,7 @@ def _ev(**body: Any) -> ValidEvent:
 
 def _run(conn: Any, seq0: int, *events: ValidEvent) -> None:
     with transaction(conn):
-        stitch(conn, [(seq0 + i, e) for i, e in enumerate(events)], blocklist=BLOCK)
+        stitch(conn, [(seq0 + i, e) for i, e in enumerate(events)], rules=RULES)
 
 
 def test_two_profiles_merge_when_an_identify_links_them(workspace: WorkspacePaths) -> None:
@@ -48,9 +48,22 @@ def test_blocklisted_values_never_link(workspace: WorkspacePaths) -> None:
     assert graph.resolve(conn, ("email", "test@test.com")) is None
 
 
-def test_alias_links_previous_user_id(workspace: WorkspacePaths) -> None:
+def test_alias_of_two_user_ids_is_refused_by_the_user_id_limit(workspace: WorkspacePaths) -> None:
     conn = open_state(workspace)
     _run(conn, 1, _ev(type="track", userId="old", event="E"))
     _run(conn, 2, _ev(type="alias", previousId="old", userId="new"))
-    assert graph.resolve(conn, ("user_id", "old")) == graph.resolve(conn, ("user_id", "new"))
+    old, new = graph.resolve(conn, ("user_id", "old")), graph.resolve(conn, ("user_id", "new"))
+    assert old is not None and new is not None and old != new
     assert graph.resolve(conn, ("anonymous_id", "old")) is None
+    rule = conn.execute("SELECT rule FROM stitch_refused_merges WHERE kind = 'user_id' AND value = 'old'").fetchone()
+    assert rule[0] == "limit: at most 1 user_id per profile"
+
+
+def test_alias_links_previous_user_id_when_the_limit_allows(workspace: WorkspacePaths) -> None:
+    conn = open_state(workspace)
+    rules = StitchRules.from_settings(IdentitySettings(realtime_limits={"user_id": 2}))
+    for seq, event in enumerate([_ev(type="track", userId="old", event="E"),
+                                 _ev(type="alias", previousId="old", userId="new")], start=1):
+        with transaction(conn):
+            stitch(conn, [(seq, event)], rules=rules)
+    assert graph.resolve(conn, ("user_id", "old")) == graph.resolve(conn, ("user_id", "new"))

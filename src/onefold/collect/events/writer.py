@@ -32,8 +32,7 @@ import orjson
 from onefold.collect.events.metrics import CollectMetrics
 from onefold.config import Settings
 from onefold.errors import Busy, OnefoldError, Transient
-from onefold.identity.normalize import Blocklist
-from onefold.identity.stitch import stitch
+from onefold.identity.stitch import StitchRules, stitch
 from onefold.schema.events import ValidEvent, stored_event
 from onefold.store import event_index, quarantine
 from onefold.store.eventlog import EventLog, LogPosition, iter_lines
@@ -77,7 +76,7 @@ class EventWriter:
         self.paths = paths
         self.settings = settings.collect
         self.metrics = metrics
-        self.blocklist = Blocklist(settings.identity.blocklist)
+        self.stitch_rules = StitchRules.from_settings(settings.identity)
         self.log = EventLog(paths.events_dir, segment_max_bytes=self.settings.segment_max_bytes,
                             fsync=self.settings.fsync)
         self._jobs: deque[Job] = deque()
@@ -221,7 +220,7 @@ class EventWriter:
             with transaction(self._conn):
                 if rows:
                     event_index.add(self._conn, rows)
-                    stitch(self._conn, [(seq, e) for seq, e, _ in rows], blocklist=self.blocklist)
+                    stitch(self._conn, [(seq, e) for seq, e, _ in rows], rules=self.stitch_rules)
                 if rejected:
                     quarantine.add(self._conn, rejected)
         finally:
