@@ -204,6 +204,19 @@ class FittedModel:
         log.debug("%s fit: %s iterations, %s", self.name, res.nit, res.message)
         return params
 
+    def _fit_rfm(self, loglik: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+                 frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Self:
+        """Fit an (x, t_x, T) model from its per-row ``loglik(params, x, tx, T)``, numerical gradients."""
+        x, tx, t = check_rfm(frequency, recency, T)
+        (ux, utx, ut), w, _ = collapse(x, tx, t)
+
+        def neg_ll(theta: np.ndarray) -> float:
+            return -float(loglik(np.exp(theta), ux, utx, ut) @ w)
+
+        params = self._optimise(neg_ll, n_obs=float(w.sum()), jac=False)
+        self._set_fit(params, float(loglik(params, ux, utx, ut) @ w), int(x.size), fingerprint(x, tx, t))
+        return self
+
     def _set_fit(self, params: np.ndarray, log_likelihood: float, n: int, fp: str) -> None:
         self.params_ = {k: float(v) for k, v in zip(self.param_names, params, strict=True)}
         self.log_likelihood_ = float(log_likelihood)

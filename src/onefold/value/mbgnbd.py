@@ -22,7 +22,7 @@ from typing import Self
 import numpy as np
 from scipy.special import betaln, expit, gammaln, hyp2f1
 
-from onefold.value._base import ArrayLike, FittedModel, check_rfm, collapse, fingerprint
+from onefold.value._base import ArrayLike, FittedModel, check_rfm
 
 
 def _log_dead_odds(x: np.ndarray, tx: np.ndarray, T: np.ndarray, r: float, alpha: float, a: float,
@@ -45,15 +45,8 @@ class ModifiedBetaGeo(FittedModel):
     param_names = ("r", "alpha", "a", "b")
 
     def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Self:
-        x, tx, t = check_rfm(frequency, recency, T)
-        (ux, utx, ut), w, _ = collapse(x, tx, t)
-
-        def neg_ll(theta: np.ndarray) -> float:
-            return -float(_loglik(np.exp(theta), ux, utx, ut) @ w)
-
-        params = self._optimise(neg_ll, n_obs=float(w.sum()), jac=False)
-        self._set_fit(params, float(_loglik(params, ux, utx, ut) @ w), int(x.size), fingerprint(x, tx, t))
-        return self
+        """Maximum-likelihood fit on collapsed rows (numerical gradients)."""
+        return self._fit_rfm(_loglik, frequency, recency, T)
 
     def p_alive(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
         r, alpha, a, b = self._p()

@@ -15,7 +15,7 @@ from typing import Self
 import numpy as np
 from scipy.special import expit, gammaln, hyp2f1
 
-from onefold.value._base import ArrayLike, FittedModel, check_rfm, collapse, fingerprint
+from onefold.value._base import ArrayLike, FittedModel, check_rfm, collapse
 
 
 def _log_a0(x: np.ndarray, tx: np.ndarray, T: np.ndarray, r: float, alpha: float, s: float,
@@ -58,15 +58,7 @@ class ParetoNBD(FittedModel):
     def fit(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> Self:
         """Maximum-likelihood fit on collapsed rows (numerical gradients: ₂F₁ has no cheap parameter
         derivatives)."""
-        x, tx, t = check_rfm(frequency, recency, T)
-        (ux, utx, ut), w, _ = collapse(x, tx, t)
-
-        def neg_ll(theta: np.ndarray) -> float:
-            return -float(_loglik(np.exp(theta), ux, utx, ut) @ w)
-
-        params = self._optimise(neg_ll, n_obs=float(w.sum()), jac=False)
-        self._set_fit(params, float(_loglik(params, ux, utx, ut) @ w), int(x.size), fingerprint(x, tx, t))
-        return self
+        return self._fit_rfm(_loglik, frequency, recency, T)
 
     def individual_log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> np.ndarray:
         x, tx, t = check_rfm(frequency, recency, T)
