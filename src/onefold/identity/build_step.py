@@ -162,7 +162,7 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
                            progress=lambda m, f: ctx.progress(f"matching: {m}", 0.2 + 0.5 * f))
     names = [c.name for c in records.columns]
     labels = result.clusters.labels
-    review_a, review_b, review_p, review_e = [], [], [], []
+    review: dict[str, list[object]] = {"a": [], "b": [], "probability": [], "evidence": []}
     for i in range(len(result.candidates.left)):
         left, right = int(result.candidates.left[i]), int(result.candidates.right[i])
         p = float(result.probability[i])
@@ -173,12 +173,10 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
             edges.append(Edge(node[left], node[right], "probabilistic", float(result.weight[i]),
                               {"fields": evidence, "probability": round(p, 6)}))
         elif p < threshold:
-            review_a.append(node[left]); review_b.append(node[right])  # noqa: E702
-            review_p.append(p); review_e.append(orjson.dumps(evidence).decode())  # noqa: E702
-    review = pa.table({"a": pa.array(review_a, pa.int64()), "b": pa.array(review_b, pa.int64()),
-                       "probability": pa.array(review_p, pa.float64()), "evidence": pa.array(review_e, pa.string())})
-    model = (trained or result.trained)
-    return review, model.to_json() if model else None
+            for key, value in zip(review, (node[left], node[right], p, orjson.dumps(evidence).decode()), strict=True):
+                review[key].append(value)
+    model = trained or result.trained
+    return pa.table(review, schema=empty.schema), model.to_json() if model else None
 
 
 def _previous(ctx: BuildContext) -> tuple[dict[RecordKey, str], dict[str, str], dict[str, tuple[str, str]]]:
