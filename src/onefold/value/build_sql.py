@@ -177,15 +177,26 @@ PROFITABILITY_BY_STORE = "CREATE OR REPLACE TABLE profitability_by_store AS " + 
 PROFITABILITY_BY_CHANNEL = "CREATE OR REPLACE TABLE profitability_by_channel AS " + _PROFITABILITY.format(
     dim="channel", where="")
 
-# Gross revenue and net value per profile of orders placed, and tickets opened, in ($lo, $hi].
+# Gross revenue and net value per profile in ($lo, $hi], each item dated as the truth files date it:
+# orders (revenue, cost of goods, shipping) by order time, returns (refunds, goods back) by return
+# time, tickets by opening time. Returns of a busy December land in January's window.
 WINDOW_MONEY = """
 WITH o AS (
-  SELECT profile_id, SUM(total) AS gross, SUM(total - refunds - (cost - cost_back) - shipping_cost) AS margin
+  SELECT profile_id, SUM(total) AS gross, SUM(cost) AS cost, SUM(shipping_cost) AS shipping
   FROM _v_orders WHERE ordered_at > $lo AND ordered_at <= $hi GROUP BY profile_id),
+r AS (
+  SELECT o.profile_id, SUM(COALESCE(r.refund_amount, 0))::DOUBLE AS refunds,
+         SUM(r.qty * COALESCE(p.unit_cost, 0))::DOUBLE AS cost_back
+  FROM returns r JOIN _v_orders o ON o.order_id = r.order_id
+  LEFT JOIN order_items i ON i.order_id = r.order_id AND i.line_number = r.line_number
+  LEFT JOIN products p ON p.sku = COALESCE(r.sku, i.sku)
+  WHERE r.returned_at > $lo AND r.returned_at <= $hi GROUP BY o.profile_id),
 t AS (
   SELECT k.profile_id, SUM(COALESCE(t.handling_cost, 0))::DOUBLE AS service
   FROM tickets t JOIN _v_key k ON k.customer_source = t.customer_source AND k.customer_id = t.customer_id
   WHERE t.opened_at > $lo AND t.opened_at <= $hi GROUP BY k.profile_id)
-SELECT profile_id, COALESCE(o.gross, 0) AS gross, COALESCE(o.margin, 0) - COALESCE(t.service, 0) AS net
-FROM o FULL JOIN t USING (profile_id)
+SELECT profile_id, COALESCE(o.gross, 0) AS gross,
+       COALESCE(o.gross, 0) - COALESCE(r.refunds, 0) - (COALESCE(o.cost, 0) - COALESCE(r.cost_back, 0))
+         - COALESCE(o.shipping, 0) - COALESCE(t.service, 0) AS net
+FROM o FULL JOIN r USING (profile_id) FULL JOIN t USING (profile_id)
 """
