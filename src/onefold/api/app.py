@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from onefold.api import errors
 from onefold.api.auth import KeyCache
 from onefold.api.deps import AppContext
-from onefold.api.routes import collect, docs, events, ops, profiles, quarantine
+from onefold.api.routes import collect, docs, events, identity_rt, ops, profiles, quarantine
 from onefold.collect.events import CollectMetrics, EventWriter
 from onefold.config import Settings
 from onefold.store.workspace import open_state, open_workspace
@@ -57,6 +57,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.ctx = ctx
     errors.install(app)
     docs.install(app)
-    for module in (collect, events, profiles, quarantine, ops):
+    for module in (collect, events, profiles, identity_rt, quarantine, ops):
         app.include_router(module.router)
     return app

@@ -1,4 +1,4 @@
-"""GET /v1/profiles/{type}:{value}: the real-time profile an identifier belongs to."""
+"""GET /v1/profiles/{type}:{value}: the real-time profile an identifier (or a profile id) belongs to."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from fastapi import APIRouter
 
 from onefold.api.deps import ContextDep, ReaderDep
 from onefold.collect.events import profile_view
+from onefold.identity import stitch_lookup
 
 router = APIRouter(tags=["profiles"])
 
 
 @router.get("/v1/profiles/{ref}", operation_id="get_profile")
 def get_profile(ref: str, ctx: ContextDep, _: ReaderDep) -> dict[str, Any]:
-    """``ref`` is ``type:value``, e.g. ``user_id:42``, ``anonymous_id:abc`` or ``email:a@b.com``."""
-    return profile_view(ctx.read_conn(), ctx.paths.events_dir, ref)
+    """``ref`` is ``type:value``, e.g. ``user_id:42``, ``email:a@b.com``, ``device_id:…`` or
+    ``profile_id:rt_7``; a retired profile id (merged into an older one) resolves to the survivor."""
+    conn = ctx.read_conn()
+    view = profile_view(conn, ctx.paths.events_dir, stitch_lookup.canonical_ref(conn, ref))
+    view["retired_ids"] = stitch_lookup.retired_ids(conn, view["profile_id"])
+    return view
