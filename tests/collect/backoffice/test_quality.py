@@ -7,6 +7,7 @@ from pathlib import Path
 
 from onefold.collect.backoffice import import_file
 from onefold.collect.backoffice.quality import quality_report
+from onefold.store.raw import RawStore
 from onefold.store.workspace import WorkspacePaths
 from tests.collect.backoffice.helpers import CASES, import_clean
 
@@ -34,3 +35,12 @@ def test_report_reflects_the_imported_data(workspace: WorkspacePaths, tmp_path: 
     assert report["order_items"].orphans_quarantined == 4
     assert report["inventory"].rows == 0 and report["inventory"].latest is None
     assert all(r.orphans_landed == 0 for r in report.values())
+
+
+def test_landed_rows_with_a_missing_parent_are_counted(workspace: WorkspacePaths) -> None:
+    import_clean(workspace, upto="order_items")
+    with RawStore.open(workspace) as store:  # a hand edit: the importer itself never lets this happen
+        store.run("DELETE FROM orders WHERE order_id = 'O1'")
+    report = {r.entity: r for r in quality_report(workspace)}
+    assert report["order_items"].orphans_landed == 2  # O1 had two lines
+    assert report["returns"].orphans_landed == 0  # its order line is still there

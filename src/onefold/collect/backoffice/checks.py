@@ -195,6 +195,15 @@ def _reference_join(ref: Reference, alias: str, catalog: str) -> str:
     return f"LEFT JOIN {catalog}.{q(ref.entity)} {alias} ON {on}"
 
 
+def dangling_sql(entity: Entity, ref: Reference, *, catalog: str = "main") -> str:
+    """Count of landed ``entity`` rows whose ``ref`` parent is missing (quality report)."""
+    filled = " AND ".join(f"c.{q(f)} IS NOT NULL" for f in ref.fields)
+    return (
+        f"SELECT count(*) FROM {catalog}.{q(entity.name)} c {_reference_join(ref, 'p', catalog)} "
+        f"WHERE {filled} AND p.{q(ref.target_fields[0])} IS NULL"
+    )
+
+
 def verdict_sql(entity: Entity, *, catalog: str = "main") -> str:
     """``CREATE TEMP TABLE verdict``: duplicate keys within the input and orphan references.
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from onefold.collect.backoffice.checks import q
+from onefold.collect.backoffice.checks import dangling_sql, q
 from onefold.collect.backoffice.importer import open_records
 from onefold.config import Settings, load_settings
 from onefold.schema.entities import ENTITIES, Entity
@@ -66,13 +66,7 @@ def _entity_quality(store: RawStore, entity: Entity, quarantined: int, orphans: 
             )
         )
     for ref in entity.references:
-        filled = " AND ".join(f"c.{q(f)} IS NOT NULL" for f in ref.fields)
-        match = " AND ".join(f"p.{q(t)} = c.{q(f)}" for f, t in zip(ref.fields, ref.target_fields, strict=True))
-        report.orphans_landed += int(
-            store.scalar(
-                f"SELECT count(*) FROM {name} c WHERE {filled} AND NOT EXISTS (SELECT 1 FROM {q(ref.entity)} p WHERE {match})"
-            )
-        )
+        report.orphans_landed += int(store.scalar(dangling_sql(entity, ref)))
     if entity.freshness:
         latest = store.scalar(f"SELECT max({q(entity.freshness)}) FROM {name}")
         if latest is not None:
