@@ -95,6 +95,8 @@ def test_build_resolves_every_record_and_keeps_ids_stable(workspace: WorkspacePa
     assert all(r[1] in ("merged", "same_profile", "refused_conflict") for r in ledger)
     # A shared email between different first names (a family mailbox) is refused, with the reason.
     assert all("conflict" in json.loads(r[2]) for r in ledger if r[1] == "refused_conflict")
+    phones = [r[0] for r in con.execute("SELECT phone FROM profiles WHERE phone IS NOT NULL").fetchall()]
+    assert phones and all(p.startswith("+1") and p[1:].isdigit() for p in phones)  # E.164
     profiles = con.execute("SELECT count(*), sum(records) FROM profiles").fetchone()
     assert profiles == (len(set(by_key.values())), len(mapping))
     con.close()

@@ -29,7 +29,7 @@ from onefold.identity.constraints import cannot_link
 from onefold.identity.duck import load_records
 from onefold.identity.graph import Edge, resolve
 from onefold.identity.matcher import MatchOptions, Trained, match_records
-from onefold.identity.normalize import Blocklist
+from onefold.identity.normalize import Blocklist, normalize_identifier
 from onefold.identity.profile_ids import RecordKey, assign_ids
 from onefold.identity.survivorship import Candidate, Strategy, survive
 from onefold.store.build import BuildContext, BuildStep
@@ -230,6 +230,7 @@ def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: li
         {', '.join(f'CAST(c.{t} AS VARCHAR)' for t in traits)} FROM customers c JOIN _of_nodes n
         ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id""").fetchall()
     by_node = {r[0]: r for r in rows}
+    junk = Blocklist(ctx.settings.identity.blocklist)  # placeholders never become golden values
     cols: dict[str, list[object]] = {"profile_id": [], "created_at": [], "records": []} | {t: [] for t in traits}
     for group, assignment in zip(members, assignments, strict=True):
         cols["profile_id"].append(assignment.profile_id)
@@ -237,8 +238,13 @@ def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: li
         cols["records"].append(len(group))
         customer_rows = [by_node[i] for i in group if i in by_node]
         for t_index, trait in enumerate(traits):
-            candidates = [Candidate(r[3 + t_index] or "", r[1], r[2]) for r in customer_rows]
-            cols[trait].append(survive(candidates, TRAITS[trait]))
+            candidates = [Candidate(r[3 + t_index] or "", r[1], r[2]) for r in customer_rows
+                          if r[3 + t_index] and not junk.blocks(trait, str(r[3 + t_index]))]
+            value = survive(candidates, TRAITS[trait])
+            if value and trait in ("email", "phone"):
+                # Golden identifiers in canonical form (lower-case email, E.164 phone) when valid.
+                value = normalize_identifier(trait, value) or value
+            cols[trait].append(value)
     schema = pa.schema([("profile_id", pa.string()), ("created_at", pa.string()), ("records", pa.int64())]
                        + [(t, pa.string()) for t in traits])
     _write(con, "profiles", pa.table(cols, schema=schema))
