@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || uv venv -q $(VENV) --python $(PY)
 	uv pip install -q --python $(BIN)/python -r requirements.lock
 	uv pip install -q --python $(BIN)/python --no-deps -e .
+	@# Precompile: with PYTHONDONTWRITEBYTECODE set (as on these machines) every CLI start would
+	@# otherwise recompile pandas, scipy and friends from source. A file that fails is only slower.
+	-@$(BIN)/python -m compileall -q -j 0 $(VENV)/lib > /dev/null 2>&1
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
