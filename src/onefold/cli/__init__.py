@@ -1,7 +1,8 @@
 """The `onefold` command: thin Typer commands over the library.
 
 Errors: a Terminal error prints one line and exits 1; a Transient one exits 75 (EX_TEMPFAIL) so
-scripts can retry. Tracebacks only with ``--debug``.
+scripts can retry; anything else is a bug, reported in one line with exit 70 (EX_SOFTWARE).
+Tracebacks only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ for module in (core, collect, backoffice, demo, identity, value):
     module.register(app)
 
 EX_TEMPFAIL = 75
+EX_SOFTWARE = 70
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,3 +46,10 @@ def main(argv: list[str] | None = None) -> None:
             raise
         err.print(f"error: {exc.message}", markup=False)
         sys.exit(EX_TEMPFAIL if isinstance(exc, Transient) else 1)
+    except Exception as exc:
+        # A bug, not bad input: say so in one line and keep the traceback for --debug.
+        if debug:
+            raise
+        err.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+                  markup=False)
+        sys.exit(EX_SOFTWARE)
