@@ -141,3 +141,6 @@ def test_hot_email_collapses_at_most_ten_anonymous_profiles(api: Api, rt_server:
     api.send(*[_identify(anon=a, email="shared@hot.example") for a in anons])
     assert _distinct_profiles(rt_server, "anonymous_id", anons) >= 2000 - 10
     assert "shared@hot.example" in [h["value"] for h in api.get("/v1/identity/hot-keys").json()["hot_keys"]]
+    refused = api.get("/v1/identity/refused-merges", limit=1000).json()["refused_merges"]
+    assert [r["rule"] for r in refused if r["value"] == "shared@hot.example"] == [
+        "hot identifier: links more than 10 profiles"]

@@ -193,11 +193,13 @@ class _Batch:
 
     def _link(self, target: int, target_key: Key | None, other: int, key: Key, seq: int, e: ValidEvent) -> int:
         """``key`` (found on ``other``) says ``other`` is the same person as ``target``: merge if allowed."""
-        if self._claim(key, (target, other), seq, e) or (
-            target_key is not None and target_key[0] != self.rules.order[0]
-            and self._claim(target_key, (target, other), seq, e)
-        ):
-            self._refuse(target, other, key, f"hot identifier: links more than {self.rules.hot_key_max_profiles}"
+        # Both sides of the link are counted, except the strongest type on the target's side: one
+        # user_id legitimately gathers many browsers' anonymous profiles.
+        hot = key if self._claim(key, (target, other), seq, e) else None
+        if hot is None and target_key is not None and target_key[0] != self.rules.order[0]:
+            hot = target_key if self._claim(target_key, (target, other), seq, e) else None
+        if hot is not None:
+            self._refuse(target, other, hot, f"hot identifier: links more than {self.rules.hot_key_max_profiles}"
                          " profiles", seq, e)
             return target
         rule = _breach(self.rules, self._counts(target), self._counts(other))
