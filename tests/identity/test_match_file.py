@@ -51,6 +51,11 @@ def test_cli_writes_every_record_once_and_prints_counts(tmp_path: Path) -> None:
     assert clusters["1"] == clusters["2"] == clusters["3"] == "1"
     assert len({clusters["4"], clusters["5"], clusters["6"], clusters["1"]}) == 4  # test@test.com is not evidence
     assert len(set(clusters.values())) == 4 + len(FILLER)
+    # Shuffled rows: same clusters, same cluster ids.
+    shuffled = _write(tmp_path / "shuffled.csv", list(reversed(PEOPLE + FILLER)))
+    run_cli("identity", "match", str(shuffled), *args[3:-1], str(tmp_path / "again.csv"))
+    with (tmp_path / "again.csv").open() as handle:
+        assert {r["record_id"]: r["cluster_id"] for r in csv.DictReader(handle)} == clusters
     text = run_cli(*args).stdout
     assert "records" in text and "pairs compared" in text and "clusters" in text
 

@@ -79,7 +79,9 @@ def load_records(
         selects.append(f"{_NORMALIZE[FIELD_SPECS[field_type].normalizer].format(x=raw)} AS {internal_name(position)}")
     con.execute(f"DROP TABLE IF EXISTS {RECORDS_TABLE}")
     con.execute(
-        f"CREATE TEMP TABLE {RECORDS_TABLE} AS SELECT (row_number() OVER () - 1)::BIGINT AS idx, * "
+        # Records are numbered in record-id order, not scan order: DuckDB scans in parallel, and the
+        # same records must give the same numbering (hence the same cluster ids) on every run.
+        f"CREATE TEMP TABLE {RECORDS_TABLE} AS SELECT (row_number() OVER (ORDER BY rid) - 1)::BIGINT AS idx, * "
         f"FROM (SELECT {', '.join(selects)} FROM {source})",
         params or [],
     )

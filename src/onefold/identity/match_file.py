@@ -69,8 +69,8 @@ def match_file(
 ) -> tuple[MatchSummary, MatchResult]:
     """Match the records of ``path`` and write ``record_id,cluster_id`` for each of them to ``out``.
 
-    The cluster id is the record id of the cluster's first record in file order, so it is stable
-    for the same input. ``out`` is written to a temporary name and renamed, never left half-written.
+    Rows come out in file order; the cluster id is the smallest record id in the cluster, so the same
+    records give the same output whatever their order in the file. ``out`` is written to a temporary name and renamed, never left half-written.
     """
     if id_column in fields:
         raise InputError(f"the id column {id_column!r} is also given as a --field", location=Location(field=id_column))
@@ -84,7 +84,9 @@ def match_file(
         result = match_records(con, records, options=options, progress=progress)
     finally:
         con.close()
-    write_clusters(out, records.ids.tolist(), result.clusters.labels.tolist())
+    ids = records.ids.tolist()
+    cluster_of = {record_id: ids[label] for record_id, label in zip(ids, result.clusters.labels.tolist(), strict=True)}
+    write_clusters(out, [(record_id, cluster_of[record_id]) for record_id in table.column(id_column).to_pylist()])
     summary = MatchSummary(
         records=len(records),
         pairs=len(result.candidates.left),
@@ -98,12 +100,13 @@ def match_file(
     return summary, result
 
 
-def write_clusters(out: Path, ids: list[str], labels: list[int]) -> None:
+def write_clusters(out: Path, rows: list[tuple[str, str]]) -> None:
+    """``record_id,cluster_id`` rows, written to a temporary name and renamed into place."""
     partial = out.with_name(out.name + ".partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["record_id", "cluster_id"])
-        writer.writerows((record_id, ids[label]) for record_id, label in zip(ids, labels, strict=True))
+        writer.writerows(rows)
     os.replace(partial, out)
 
 
