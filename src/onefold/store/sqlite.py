@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from onefold.errors import InputError, Location
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -46,3 +48,20 @@ def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+SQLITE_MAX_INT = 2**63 - 1
+
+
+def sqlite_int(text: str | int, *, field: str) -> int:
+    """Parse an id or position from a request into an int SQLite can bind.
+
+    Python ints are unbounded but SQLite's are 64-bit (binding a bigger one raises OverflowError),
+    and ``str.isdigit`` accepts characters such as '²' that ``int`` rejects; both would otherwise
+    surface as a 500 instead of a 400 naming the field.
+    """
+    raw = str(text)
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > SQLITE_MAX_INT:
+        raise InputError(f"{raw[:40]!r} is not a valid {field} (expected a whole number below 2^63)",
+                         location=Location(field=field))
+    return int(raw)

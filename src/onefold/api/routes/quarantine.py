@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from onefold.api.deps import ContextDep, ReaderDep
 from onefold.errors import InputError, Location
 from onefold.store import quarantine
+from onefold.store.sqlite import sqlite_int
 
 router = APIRouter(tags=["quarantine"])
 
@@ -24,6 +25,8 @@ def list_quarantine(
     before_id: int | None = None,
 ) -> dict[str, Any]:
     """Page with ``before_id`` = the smallest id of the previous page."""
+    if before_id is not None:
+        before_id = sqlite_int(before_id, field="before_id")
     if not 1 <= limit <= 1000:
         raise InputError(f"limit must be between 1 and 1000, not {limit}", location=Location(field="limit"))
     records = quarantine.list_records(ctx.read_conn(), source=source, entity=entity, status=status, limit=limit,

@@ -20,6 +20,7 @@ from onefold.store import event_index
 from onefold.store import stitch_graph as graph
 from onefold.store.event_index import IndexedEvent
 from onefold.store.eventlog import read_lines
+from onefold.store.sqlite import sqlite_int
 
 if TYPE_CHECKING:  # engines are imported only by store/ at run time
     import sqlite3
@@ -38,8 +39,8 @@ def decode_cursor(cursor: str) -> int:
         version, seq = text.split(":")
         if version != "v1":
             raise ValueError(version)
-        return int(seq)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        return sqlite_int(seq, field="cursor")
+    except (ValueError, binascii.Error, UnicodeDecodeError, InputError) as exc:
         raise InputError("cursor is not one this server issued", location=Location(field="cursor"),
                          remedy="pass next_cursor from the previous page unchanged") from exc
 

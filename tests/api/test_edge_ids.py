@@ -1,0 +1,28 @@
+"""Ids and cursors from requests that SQLite cannot hold are 400s naming the field, never 500s."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from tests.conftest import Server
+
+
+def _cursor(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/v1/events?cursor={_cursor('v1:' + '9' * 25)}", "cursor"),
+        (f"/v1/events?cursor={_cursor('v1:²')}", "cursor"),
+        ("/v1/quarantine?before_id=9999999999999999999999999", "before_id"),
+    ],
+)
+def test_out_of_range_ids_are_client_errors(shared_server: Server, path: str, field: str) -> None:
+    resp = httpx.get(f"{shared_server.url}{path}", auth=(shared_server.keys["admin"], ""), timeout=30)
+    assert resp.status_code in (400, 422), resp.text
+    assert field in resp.text
