@@ -14,16 +14,19 @@ from onefold.store.workspace import WorkspacePaths, open_state
 
 
 def build_steps() -> list[tuple[str, BuildStep]]:
-    """The steps in dependency order. Areas add theirs here when they have one."""
+    """The steps in dependency order: each reads what the ones before it wrote."""
+    # Imported here, not at module top, so `onefold --help` does not load every area's dependencies.
     from onefold.collect.backoffice.build_step import backoffice_step
     from onefold.collect.events.staging import stage_events
+    from onefold.identity.build_step import identity_step
+    from onefold.value.build_step import value_step
 
-    steps: list[tuple[str, BuildStep]] = []
-    steps.append(("events", stage_events))
-    steps.append(("backoffice", backoffice_step))
-    steps.append(("identity", __import__("onefold.identity.build_step", fromlist=["identity_step"]).identity_step))
-    steps.append(("value", __import__("onefold.value.build_step", fromlist=["value_step"]).value_step))
-    return steps
+    return [
+        ("events", stage_events),
+        ("backoffice", backoffice_step),
+        ("identity", identity_step),
+        ("value", value_step),
+    ]
 
 
 def build(
