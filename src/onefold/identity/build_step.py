@@ -32,7 +32,7 @@ from onefold.identity.matcher import MatchOptions, Trained, match_records
 from onefold.identity.normalize import Blocklist, normalize_identifier
 from onefold.identity.profile_ids import RecordKey, assign_ids
 from onefold.identity.survivorship import Candidate, Strategy, survive
-from onefold.store.build import BuildContext, BuildStep
+from onefold.store.build import BuildContext, BuildStep, register_arrow
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def _follow(aliases: dict[str, tuple[str, str]], retired: str) -> str:
 
 
 def _write(con: object, name: str, table: pa.Table) -> None:
-    con.register("_of_out", table)  # type: ignore[attr-defined]
+    register_arrow(con, "_of_out", table)  # type: ignore[arg-type]
     con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM _of_out")  # type: ignore[attr-defined]
     con.unregister("_of_out")  # type: ignore[attr-defined]
 

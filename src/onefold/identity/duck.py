@@ -20,6 +20,7 @@ import sqlglot.expressions as sx
 from onefold.identity.blocking import BlockingRule, BlockKey
 from onefold.identity.fields import FIELD_SPECS, FieldType, Normalizer
 from onefold.identity.records import IntArray, RecordSet, make_column
+from onefold.store.build import register_arrow
 
 if TYPE_CHECKING:
     import duckdb
@@ -146,7 +147,7 @@ def generate_pairs(
     codes = pa.table({"idx": np.arange(len(records), dtype=np.int64), "is_new": flags} | {
         internal_name(i): pa.array(col.codes, mask=col.codes < 0) for i, col in enumerate(records.columns)
     })
-    con.register("_of_codes_arrow", codes)
+    register_arrow(con, "_of_codes_arrow", codes)
     # Text (for prefix transforms) and codes (NULL where junk/hot) side by side, joined once.
     text = ", ".join(f"r.{internal_name(i)} AS t{i}" for i in range(len(records.columns)))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _of_codes AS SELECT c.*, {text} FROM _of_codes_arrow c"

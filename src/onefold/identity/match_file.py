@@ -18,7 +18,7 @@ from onefold.identity.duck import RuleReport, load_records
 from onefold.identity.fields import FIELD_TYPES, FieldType
 from onefold.identity.matcher import MatchOptions, MatchResult, match_records
 from onefold.identity.normalize import Blocklist
-from onefold.store.build import connect_duckdb
+from onefold.store.build import connect_duckdb, register_arrow
 
 
 @dataclass
@@ -77,7 +77,7 @@ def match_file(
     table = read_records_csv(path, id_column=id_column, columns=list(fields))
     con = connect_duckdb(":memory:")
     try:
-        con.register("_of_input", table)
+        register_arrow(con, "_of_input", table)
         junk = Blocklist(blocklist)
         records = load_records(con, "_of_input", id_column=id_column, fields=fields,
                                hot_key_records=(options or MatchOptions()).hot_key_records, junk=junk.blocks)

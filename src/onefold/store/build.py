@@ -46,6 +46,17 @@ def connect_duckdb(path: Path | str, *, read_only: bool = False) -> duckdb.DuckD
         raise
 
 
+def register_arrow(con: duckdb.DuckDBPyConnection, name: str, data: object) -> None:
+    """Register an Arrow table or reader as a view on ``con``.
+
+    DuckDB 2 refuses ``register`` while an earlier ``execute`` still has unfetched rows (a
+    ``fetchone()`` of a one-row aggregate leaves its result open); finishing that result first makes
+    the order of calls in build steps irrelevant.
+    """
+    con.complete()
+    con.register(name, data)
+
+
 @dataclass
 class BuildContext:
     """What a build step gets. ``con`` is the new warehouse; ``raw`` and ``prev`` are attached schemas."""

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from onefold.schema.entities import ENTITIES, Entity
-from onefold.store.build import connect_duckdb
+from onefold.store.build import connect_duckdb, register_arrow
 from onefold.store.workspace import WorkspacePaths
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class RawStore:
                 yield from pa.Table.from_arrays(columns, schema=schema).to_batches()
 
         reader = pa.RecordBatchReader.from_batches(schema, conform())
-        self.con.register("stage", reader)
+        register_arrow(self.con, "stage", reader)
         return reader
 
     def run(self, sql: str, params: Sequence[Any] | None = None) -> None:
@@ -144,7 +144,7 @@ class RawStore:
         """Which of ``keys`` (quarantined record keys) were just landed by ``upsert``."""
         if not keys:
             return []
-        self.con.register("_keys", pa.table({"k": pa.array(list(keys), pa.string())}))
+        register_arrow(self.con, "_keys", pa.table({"k": pa.array(list(keys), pa.string())}))
         try:
             rows = self.fetch("SELECT DISTINCT k FROM _keys WHERE k IN (SELECT _key FROM good)")
         finally:

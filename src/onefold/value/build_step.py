@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from onefold.errors import ConfigError, ConvergenceError, InputError, Location
-from onefold.store.build import BuildContext
+from onefold.store.build import BuildContext, register_arrow
 from onefold.value import build_sql as sql
 from onefold.value.churn import ChurnDataset, ChurnModel, transaction_features
 from onefold.value.clv import clv, periodic_rate
@@ -52,7 +52,7 @@ def value_step(ctx: BuildContext) -> None:
     orders = con.sql("SELECT profile_id, ordered_at::DATE AS day, total FROM _v_orders").to_arrow_table()
     ctx.progress("fitting CLV models", 0.4)
     model = _model_columns(ctx, money, orders)
-    con.register("_v_model", model)
+    register_arrow(con, "_v_model", model)
     con.execute("""
         CREATE OR REPLACE TABLE customer_value AS
         SELECT m.*, m.return_rate >= $rate AND m.orders >= $min_orders AS serial_returner,
@@ -63,7 +63,7 @@ def value_step(ctx: BuildContext) -> None:
         ORDER BY m.profile_id""",
         {"rate": ctx.settings.value.serial_returner_rate, "min_orders": ctx.settings.value.serial_returner_min_orders})
     ctx.progress("strategic scores", 0.85)
-    con.register("_v_scores", strategic_scores(model, ctx.settings.value.use_cases))
+    register_arrow(con, "_v_scores", strategic_scores(model, ctx.settings.value.use_cases))
     con.execute("CREATE OR REPLACE TABLE strategic_scores AS SELECT * FROM _v_scores")
     for statement in (sql.COHORT_RETENTION, sql.COHORT_MARGIN, sql.PROFITABILITY_BY_STORE,
                       sql.PROFITABILITY_BY_CHANNEL):
