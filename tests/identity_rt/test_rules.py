@@ -144,3 +144,20 @@ def test_hot_email_collapses_at_most_ten_anonymous_profiles(api: Api, rt_server:
     refused = api.get("/v1/identity/refused-merges", limit=1000).json()["refused_merges"]
     assert [r["rule"] for r in refused if r["value"] == "shared@hot.example"] == [
         "hot identifier: links more than 10 profiles"]
+
+
+def test_hot_email_on_first_contact_attaches_at_most_ten_new_visitors(api: Api, rt_server: Server) -> None:
+    """2,000 strangers whose very first event is an identify with the same email never conflict with
+    anyone, so only counting the new people an identifier brings in keeps them apart."""
+    anons = [f"fc-a{i}" for i in range(2000)]
+    api.send(*[_identify(anon=a, email="first@hot.example") for a in anons])
+    assert _distinct_profiles(rt_server, "anonymous_id", anons) >= 2000 - 9
+    owner = api.profile("email:first@hot.example")
+    assert len(_ids(owner, "anonymous_id")) == 10
+    assert "first@hot.example" in [h["value"] for h in api.get("/v1/identity/hot-keys").json()["hot_keys"]]
+
+
+def test_a_user_id_gathers_any_number_of_new_devices(api: Api) -> None:
+    api.send(*[{"type": "track", "event": "Opened", "userId": "dev-many", "anonymousId": f"dm-a{i}"}
+               for i in range(50)])
+    assert len(_ids(api.profile("user_id:dev-many"), "anonymous_id")) == 50

@@ -151,14 +151,22 @@ class _Batch:
         target_key: Key | None = None
         pending: list[Key] = []
         pending_counts: dict[str, int] = {}
+        fresh_claimed = False  # new identifiers joining via target_key were counted once for this event
+        detached = False
         for key in keys:
             if key in self.hot:  # turned hot earlier in this event
                 continue
             pid = self.owner.get(key)
             if pid is None:  # an identifier never seen before
-                if target is not None:
-                    self._attach(target, key, seq, e)
-                    continue
+                if target is not None and not detached:
+                    if not fresh_claimed and target_key is not None:
+                        fresh_claimed = True
+                        if self._fresh_claim(target, target_key, seq, e):
+                            self._refuse(target, 0, target_key, self._hot_rule(), seq, e)
+                            detached = True  # the link turned hot: new identifiers start their own profile
+                    if not detached:
+                        self._attach(target, key, seq, e)
+                        continue
                 lim = limits.get(key[0])
                 if lim is not None and pending_counts.get(key[0], 0) >= lim:
                     self._refuse(None, 0, key, _limit_rule(key[0], lim), seq, e)
@@ -171,8 +179,10 @@ class _Batch:
                 if pending and _breach(self.rules, self._counts(pid), pending_counts) is not None:
                     # Stronger new identifiers cannot join this profile: they start their own.
                     target = self._create(seq, pending, pending_counts)
-                    target_key = None
-                    target = self._link(target, target_key, pid, key, seq, e)
+                    target = self._link(target, None, pid, key, seq, e)
+                elif pending and self._fresh_claim(pid, key, seq, e):
+                    target = self._create(seq, pending, pending_counts)
+                    self._refuse(target, pid, key, self._hot_rule(), seq, e)
                 else:
                     target, target_key = pid, key
                     for new in pending:
@@ -180,7 +190,7 @@ class _Batch:
                 pending = []
             elif pid != target:
                 target = self._link(target, target_key, pid, key, seq, e)
-        if target is None:
+        if target is None or detached and pending:
             target = self._create(seq, pending, pending_counts)
         self._settle_refusals(first_refusal, target)
         return target
@@ -199,14 +209,28 @@ class _Batch:
         if hot is None and target_key is not None and target_key[0] != self.rules.order[0]:
             hot = target_key if self._claim(target_key, (target, other), seq, e) else None
         if hot is not None:
-            self._refuse(target, other, hot, f"hot identifier: links more than {self.rules.hot_key_max_profiles}"
-                         " profiles", seq, e)
+            self._refuse(target, other, hot, self._hot_rule(), seq, e)
             return target
         rule = _breach(self.rules, self._counts(target), self._counts(other))
         if rule is not None:
             self._refuse(target, other, key, rule, seq, e)
             return target
         return self._merge(target, other, key, seq, e)
+
+    def _fresh_claim(self, target: int, via: Key, seq: int, e: ValidEvent) -> bool:
+        """New identifiers are about to join ``target`` through ``via``: count them as one more person
+        ``via`` links (a synthetic claimant ``-seq``), unless ``via`` is of the strongest type, which
+        legitimately gathers a person's new devices. True when ``via`` just turned hot.
+
+        Without this, 2,000 strangers whose first event is an identify with a shared email would all
+        attach to the email's first profile without ever causing a conflict.
+        """
+        if via[0] == self.rules.order[0] or target in self.created and self.created[target].created_seq == seq:
+            return False
+        return self._claim(via, (target, -seq), seq, e)
+
+    def _hot_rule(self) -> str:
+        return f"hot identifier: links more than {self.rules.hot_key_max_profiles} profiles"
 
     def _claim(self, key: Key, pids: tuple[int, int], seq: int, e: ValidEvent) -> bool:
         """Count the profiles ``key`` tries to link; True (and the key turns hot) past the threshold."""
