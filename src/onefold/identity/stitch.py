@@ -15,8 +15,11 @@ Rules (compiled from ``IdentitySettings`` into :class:`~onefold.identity.stitch_
   ``stitch_refused_merges``; the event still lands on its highest-priority profile.
 - **Blocklist.** Junk values (``test@test.com``, ``0000000000``, ``null``…) are never evidence.
 - **Hot keys.** An identifier that tries to link more than ``hot_key_max_profiles`` distinct
-  profiles is recorded in ``stitch_hot_keys`` and stops being evidence, so one shared value cannot
-  collapse thousands of customers into one (at most that many profiles ever merge through it).
+  profiles — counting both existing profiles and events that bring new identifiers in through it
+  (except through the strongest type: a user_id may gather any number of devices) — is recorded in
+  ``stitch_hot_keys`` and stops being evidence, so one shared value cannot collapse thousands of
+  customers into one (at most that many profiles ever join through it). Claims are kept in
+  ``stitch_key_claims``, at most threshold + 1 rows per identifier.
 - **Ledger.** Every merge is written to ``stitch_merge_ledger`` (identifier, messageId, time); the
   older (smaller) profile id survives and the retired id keeps resolving through ``stitch_merges``.
 
