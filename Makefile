@@ -9,7 +9,7 @@ DEMO_CUSTOMERS ?= 20000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-fast bench lint clean
+.PHONY: install demo test test-fast bench lint clean node-sdk
 
 install: $(STAMP)
 
@@ -28,13 +28,18 @@ demo: install
 	ONEFOLD_HOME=$(DEMO_DIR)/workspace DEMO_DIR=$(DEMO_DIR) DEMO_CUSTOMERS=$(DEMO_CUSTOMERS) \
 		HOST=$(HOST) PORT=$(PORT) $(BIN)/python examples/demo.py
 
-test: install
+test: install node-sdk
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q --durations=15
 
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# The official Node SDK for tests/api/test_node_sdk.py, pinned by its package-lock.json.
+node-sdk:
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund --prefix tests/api/node; \
+	else echo "npm not found: the @segment/analytics-node test will be skipped"; fi
 
 bench: install
 	$(BIN)/python bench/run_all.py
