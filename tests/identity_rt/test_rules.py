@@ -154,6 +154,8 @@ def test_hot_email_on_first_contact_attaches_at_most_ten_new_visitors(api: Api, 
     assert _distinct_profiles(rt_server, "anonymous_id", anons) >= 2000 - 9
     owner = api.profile("email:first@hot.example")
     assert len(_ids(owner, "anonymous_id")) == 10
+    assert owner["hot_identifiers"] == [{"type": "email", "value": "first@hot.example"}]
+    assert api.profile("anonymous_id:fc-a1999")["hot_identifiers"] == []
     assert "first@hot.example" in [h["value"] for h in api.get("/v1/identity/hot-keys").json()["hot_keys"]]
 
 

@@ -55,9 +55,14 @@ def canonical_ref(conn: sqlite3.Connection, ref: str) -> str:
     return f"{identifiers[0][0]}:{identifiers[0][1]}"
 
 
-def retired_ids(conn: sqlite3.Connection, profile: str) -> list[str]:
-    """Ids merged into this live profile (``rt_`` form), which all resolve to it."""
-    return [public_id(i) for i in store.retired_ids(conn, parse_profile_id(profile))]
+def history(conn: sqlite3.Connection, profile: str) -> dict[str, Any]:
+    """What a profile view adds about the graph: ids merged into this live profile (which all resolve
+    to it) and its identifiers that turned hot (shared by too many people to be trusted)."""
+    pid = parse_profile_id(profile)
+    return {
+        "retired_ids": [public_id(i) for i in store.retired_ids(conn, pid)],
+        "hot_identifiers": [{"type": k, "value": v} for k, v in store.hot_identifiers_of(conn, pid)],
+    }
 
 
 def explain(conn: sqlite3.Connection, profile: str) -> dict[str, Any]:

@@ -154,6 +154,13 @@ def ledger_for(conn: sqlite3.Connection, profile_id: int) -> list[dict[str, Any]
     return sorted(rows, key=lambda r: r["seq"])
 
 
+def hot_identifiers_of(conn: sqlite3.Connection, profile_id: int) -> list[Key]:
+    """This profile's identifiers that turned hot (still shown on it, no longer merge evidence)."""
+    return [(r[0], r[1]) for r in conn.execute(
+        "SELECT h.kind, h.value FROM stitch_identifiers i JOIN stitch_hot_keys h ON h.kind = i.kind"
+        " AND h.value = i.value WHERE i.profile_id = ? ORDER BY h.kind, h.value", (profile_id,))]
+
+
 def hot_keys(conn: sqlite3.Connection, *, limit: int) -> list[dict[str, Any]]:
     cols = ("kind", "value", "profiles", "message_id", "seq", "detected_at")
     return [dict(zip(cols, r, strict=True)) for r in conn.execute(
