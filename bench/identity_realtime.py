@@ -226,7 +226,12 @@ def _raw_sqlite(db: Path, refs: list[str]) -> list[float]:
 def _library(ws: Path, refs: list[str]) -> list[float]:
     paths = open_workspace(ws)
     conn = connect(paths.state_db, synchronous="NORMAL")
-    return _time_each(refs, lambda ref: profile_view(conn, paths.events_dir, stitch_lookup.canonical_ref(conn, ref)))
+
+    def view(ref: str) -> None:  # what the handler does, minus HTTP
+        body = profile_view(conn, paths.events_dir, stitch_lookup.canonical_ref(conn, ref))
+        stitch_lookup.history(conn, body["profile_id"])
+
+    return _time_each(refs, view)
 
 
 def _stitch_cost(workdir: Path, batches: int) -> float:
