@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import JaroWinkler
 
+from onefold.identity.duck import NORMALIZE_SQL
 from onefold.identity.graph import DETERMINISTIC_WEIGHT, Edge
 from onefold.identity.nicknames import CANONICAL
 from onefold.identity.profile_ids import RecordKey
@@ -25,9 +26,9 @@ from onefold.identity.profile_ids import RecordKey
 if TYPE_CHECKING:
     import duckdb
 
-_EMAIL = "CASE WHEN regexp_full_match(lower(trim({x})), '[^@\\s]+@[^@\\s]+\\.[^@\\s]+') THEN lower(trim({x})) END"
-_PHONE = ("CASE WHEN length(regexp_replace({x}, '[^0-9]', '', 'g')) >= 7"
-          " THEN right(regexp_replace({x}, '[^0-9]', '', 'g'), 10) END")
+# The same normalisation as probabilistic matching, so both kinds of edge agree on a value.
+_EMAIL = NORMALIZE_SQL["email"]
+_PHONE = NORMALIZE_SQL["phone"]
 
 NODES_SQL = """
 CREATE OR REPLACE TEMP TABLE _of_nodes AS

@@ -20,6 +20,7 @@ import sqlglot.expressions as sx
 from onefold.identity.blocking import BlockingRule, BlockKey
 from onefold.identity.fields import FIELD_SPECS, FieldType, Normalizer
 from onefold.identity.records import IntArray, RecordSet, make_column
+from onefold.schema.identifiers import EMAIL_PATTERN, sql_string_literal
 from onefold.store.build import register_arrow
 
 if TYPE_CHECKING:
@@ -28,11 +29,11 @@ if TYPE_CHECKING:
 RECORDS_TABLE = "_of_records"
 
 # `{x}` is the raw column (VARCHAR). Each yields NULL when nothing usable is left.
-_NORMALIZE: dict[Normalizer, str] = {
+NORMALIZE_SQL: dict[Normalizer, str] = {
     "text": "nullif(trim(regexp_replace(lower(strip_accents({x})), '\\s+', ' ', 'g')), '')",
     "name": "nullif(trim(regexp_replace(regexp_replace(lower(strip_accents({x})), '[^a-z ]+', '', 'g'),"
     " '\\s+', ' ', 'g')), '')",
-    "email": "CASE WHEN regexp_full_match(lower(trim({x})), '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')"
+    "email": f"CASE WHEN regexp_full_match(lower(trim({{x}})), {sql_string_literal(EMAIL_PATTERN)})"
     " THEN lower(trim({x})) END",
     # National significant number: digits only, the last 10 (drops +1 / 00 44 style prefixes).
     "phone": "CASE WHEN length(regexp_replace({x}, '[^0-9]', '', 'g')) >= 7"
@@ -77,7 +78,7 @@ def load_records(
     selects = [f"CAST({quote(id_column)} AS VARCHAR) AS rid"]
     for position, (column, field_type) in enumerate(fields.items()):
         raw = f"CAST({quote(column)} AS VARCHAR)"
-        selects.append(f"{_NORMALIZE[FIELD_SPECS[field_type].normalizer].format(x=raw)} AS {internal_name(position)}")
+        selects.append(f"{NORMALIZE_SQL[FIELD_SPECS[field_type].normalizer].format(x=raw)} AS {internal_name(position)}")
     con.execute(f"DROP TABLE IF EXISTS {RECORDS_TABLE}")
     con.execute(
         # Records are numbered in record-id order, not scan order: DuckDB scans in parallel, and the

@@ -5,21 +5,19 @@ Pure functions: a raw identifier value in, the canonical value (or None when it 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import phonenumbers
+
+from onefold.schema.identifiers import EMAIL_PATTERN
 
 IDENTIFIER_TYPES = ("user_id", "anonymous_id", "email", "phone", "loyalty_id", "customer", "device_id")
 
 
 def normalize_email(value: str) -> str | None:
     email = value.strip().lower()
-    if email.count("@") != 1:
-        return None
-    local, domain = email.split("@")
-    if not local or "." not in domain:
-        return None
-    return email
+    return email if re.fullmatch(EMAIL_PATTERN, email) else None
 
 
 def normalize_phone(value: str, default_region: str = "US") -> str | None:

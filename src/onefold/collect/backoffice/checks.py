@@ -21,11 +21,12 @@ A row is good when it is ``_ok`` in ``checked`` and absent from ``verdict``.
 from __future__ import annotations
 
 from onefold.schema.entities import Entity, Field, Kind, Reference
+from onefold.schema.identifiers import EMAIL_PATTERN as EMAIL_SHAPE
 
 KEY_SEPARATOR = "|"
 """Composite natural keys are joined with this in quarantine ``record_key`` (``O123|2``)."""
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+EMAIL_PATTERN = f"^{EMAIL_SHAPE}$"
 # 7 to 15 digits (E.164 max) with the usual separators; junk like 0000000000 is well-formed and is
 # left to identity resolution's blocklist.
 PHONE_PATTERN = r"^\+?[0-9 ().\-/]{7,30}$"

@@ -1,0 +1,14 @@
+"""Formats of identifiers, shared by import checks, real-time stitching and batch identity so that
+all three accept and reject the same values."""
+
+from __future__ import annotations
+
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
+"""A whole email address (match it in full): one @, no whitespace, a dot in the domain, and a
+top-level part after it. Deliberately loose beyond that: mailbox rules vary, and a typo that still
+has this shape is identity resolution's concern, not the importer's."""
+
+
+def sql_string_literal(text: str) -> str:
+    """A SQL string literal of one of onefold's own constants (never user text)."""
+    return "'" + text.replace("'", "''") + "'"
