@@ -20,6 +20,10 @@ def _cursor(text: str) -> str:
         (f"/v1/events?cursor={_cursor('v1:' + '9' * 25)}", "cursor"),
         (f"/v1/events?cursor={_cursor('v1:²')}", "cursor"),
         ("/v1/quarantine?before_id=9999999999999999999999999", "before_id"),
+        ("/v1/identity/profiles/rt_9999999999999999999999999/merges", "profile"),
+        ("/v1/identity/profiles/rt_%C2%B2/merges", "profile"),
+        ("/v1/identity/refused-merges?profile=rt_9999999999999999999999999", "profile"),
+        ("/v1/profiles/profile_id:rt_9999999999999999999999999", "profile"),
     ],
 )
 def test_out_of_range_ids_are_client_errors(shared_server: Server, path: str, field: str) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from onefold.errors import InputError, Location, NotFoundError
 from onefold.identity import stitch_store as store
 from onefold.store import stitch_graph as graph
+from onefold.store.sqlite import sqlite_int
 
 if TYPE_CHECKING:  # engines are imported only by store/ at run time
     import sqlite3
@@ -26,10 +27,11 @@ def public_id(profile_id: int) -> str:
 def parse_profile_id(text: str) -> int:
     """``rt_42`` (or ``42``) → 42."""
     digits = text.removeprefix("rt_")
-    if not digits.isdigit():
-        raise InputError(f"{text!r} is not a real-time profile id (expected rt_<number>, e.g. rt_42)",
-                         location=Location(field="profile"))
-    return int(digits)
+    try:
+        return sqlite_int(digits, field="profile")
+    except InputError:
+        raise InputError(f"{text[:40]!r} is not a real-time profile id (expected rt_<number>, e.g. rt_42)",
+                         location=Location(field="profile")) from None
 
 
 def live_profile(conn: sqlite3.Connection, text: str) -> int:
