@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
@@ -37,7 +38,11 @@ def test_kill9_right_after_acks_loses_nothing(server_factory: Callable[..., Serv
     threads = [threading.Thread(target=send, args=(w,)) for w in range(4)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 120
     while len(acked) < 2_000:
+        assert time.monotonic() < deadline and any(t.is_alive() for t in threads), (
+            f"only {len(acked)} events acknowledged before the senders stopped"
+        )
         threading.Event().wait(0.01)
     srv.kill9()  # while requests are in flight
     stop.set()
