@@ -12,3 +12,9 @@ has this shape is identity resolution's concern, not the importer's."""
 def sql_string_literal(text: str) -> str:
     """A SQL string literal of one of onefold's own constants (never user text)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    """A double-quoted SQL identifier for a name defined in onefold's own schema (entity fields,
+    table names). User-supplied names go through sqlglot instead (identity.duck.quote)."""
+    return '"' + name.replace('"', '""') + '"'

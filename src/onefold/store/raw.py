@@ -22,6 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from onefold.schema.entities import ENTITIES, Entity
+from onefold.schema.identifiers import sql_identifier as _q
 from onefold.store.build import connect_duckdb, register_arrow
 from onefold.store.workspace import WorkspacePaths
 
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 
 META_COLUMNS = (("_source", "VARCHAR"), ("_row", "BIGINT"), ("_loaded_at", "TIMESTAMP"))
 STAGE_META = (("_row", "BIGINT"), ("_src_row", "BIGINT"), ("_source", "VARCHAR"), ("_enc", "VARCHAR"))
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def entity_columns_ddl(entity: Entity, *, meta: bool = True) -> str:

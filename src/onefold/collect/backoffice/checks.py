@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from onefold.schema.entities import Entity, Field, Kind, Reference
 from onefold.schema.identifiers import EMAIL_PATTERN as EMAIL_SHAPE
+from onefold.schema.identifiers import sql_identifier as q
 
 KEY_SEPARATOR = "|"
 """Composite natural keys are joined with this in quarantine ``record_key`` (``O123|2``)."""
@@ -30,11 +31,6 @@ EMAIL_PATTERN = f"^{EMAIL_SHAPE}$"
 # 7 to 15 digits (E.164 max) with the usual separators; junk like 0000000000 is well-formed and is
 # left to identity resolution's blocklist.
 PHONE_PATTERN = r"^\+?[0-9 ().\-/]{7,30}$"
-
-
-def q(name: str) -> str:
-    """Quote an identifier defined in our schema."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _lit(text: str) -> str:
