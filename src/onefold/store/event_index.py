@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from onefold.schema.events import ValidEvent
 from onefold.store.eventlog import LogPosition
+from onefold.store.sqlite import in_chunks, where_equal
 
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
 
@@ -37,9 +38,7 @@ def high_water(conn: sqlite3.Connection) -> int:
 
 def existing_message_ids(conn: sqlite3.Connection, message_ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(message_ids), _CHUNK):
-        chunk = message_ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(message_ids, _CHUNK):
         found.update(
             r[0] for r in conn.execute(f"SELECT message_id FROM collect_events WHERE message_id IN ({marks})", chunk)
         )
@@ -76,15 +75,10 @@ def query(
     limit: int = 100,
 ) -> list[IndexedEvent]:
     """Newest first (by arrival). Page with ``before_seq`` = the last seq of the previous page."""
-    clauses, params = [], []
-    for column, value in (("user_id", user_id), ("anonymous_id", anonymous_id), ("type", type), ("event", event)):
-        if value is not None:
-            clauses.append(f"{column} = ?")  # column names are ours; values are bound
-            params.append(value)
-    if before_seq is not None:
-        clauses.append("seq < ?")
-        params.append(before_seq)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = where_equal(
+        (("user_id", user_id), ("anonymous_id", anonymous_id), ("type", type), ("event", event)),
+        below=("seq", before_seq),
+    )
     rows = conn.execute(f"SELECT * FROM collect_events {where} ORDER BY seq DESC LIMIT ?", [*params, limit])
     return [_from_row(r) for r in rows]
 
@@ -95,9 +89,7 @@ def for_identities(
     """Most recent events carrying any of these user or anonymous ids (a profile's events)."""
     found: dict[int, IndexedEvent] = {}
     for column, values in (("user_id", user_ids), ("anonymous_id", anonymous_ids)):
-        for start in range(0, len(values), _CHUNK):
-            chunk = list(values[start : start + _CHUNK])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(values, _CHUNK):
             rows = conn.execute(
                 f"SELECT * FROM collect_events WHERE {column} IN ({marks}) ORDER BY seq DESC LIMIT ?", [*chunk, limit]
             )

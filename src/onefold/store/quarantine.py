@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from onefold.errors import NotFoundError
+from onefold.store.sqlite import in_chunks, where_equal
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +94,8 @@ def list_records(
     before_id: int | None = None,
 ) -> list[QuarantineRecord]:
     """Newest first; page with ``before_id`` (the smallest id of the previous page)."""
-    clauses, params = [], []
-    for column, value in (("entity", entity), ("source", source), ("status", status)):
-        if value is not None:
-            clauses.append(f"{column} = ?")  # column names are ours; values are bound
-            params.append(value)
-    if before_id is not None:
-        clauses.append("id < ?")
-        params.append(before_id)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    where, params = where_equal((("entity", entity), ("source", source), ("status", status)),
+                                below=("id", before_id))
     params.append(limit)
     rows = conn.execute(f"SELECT * FROM quarantine {where} ORDER BY id DESC LIMIT ?", params).fetchall()
     return [_from_row(r) for r in rows]
@@ -118,9 +112,7 @@ def release(conn: sqlite3.Connection, *, entity: str, record_keys: Sequence[str]
     """Mark open records of ``entity`` with these natural keys released (a corrected row was accepted)."""
     now = _now()
     released = 0
-    for start in range(0, len(record_keys), 500):
-        chunk = list(record_keys[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(record_keys):
         cur = conn.execute(
             f"UPDATE quarantine SET status='released', released_at=? WHERE status='open' AND entity=?"
             f" AND record_key IN ({marks})",
@@ -133,9 +125,7 @@ def release(conn: sqlite3.Connection, *, entity: str, record_keys: Sequence[str]
 def release_ids(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
     now = _now()
     released = 0
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         cur = conn.execute(
             f"UPDATE quarantine SET status='released', released_at=? WHERE status='open' AND id IN ({marks})",
             [now, *chunk],

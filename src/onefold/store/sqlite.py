@@ -7,13 +7,15 @@ wait up to ``busy_timeout`` for each other instead of failing.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from onefold.errors import InputError, Location
 
 BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 
 
 def connect(path: Path, *, synchronous: str = "FULL", check_same_thread: bool = True) -> sqlite3.Connection:
@@ -65,3 +67,32 @@ def sqlite_int(text: str | int, *, field: str) -> int:
         raise InputError(f"{raw[:40]!r} is not a valid {field} (expected a whole number below 2^63)",
                          location=Location(field=field))
     return int(raw)
+
+
+IN_CHUNK = 500
+"""Values bound per ``IN (...)``: well under SQLite's default limit of 32,766 host parameters."""
+
+
+def in_chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[tuple[list[T], str]]:
+    """Split ``values`` for ``col IN (...)`` queries: yields (chunk, "?,?,…") pairs."""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield chunk, ",".join("?" * len(chunk))
+
+
+def where_equal(
+    equals: Sequence[tuple[str, object]], *, below: tuple[str, object] | None = None
+) -> tuple[str, list[object]]:
+    """``WHERE a = ? AND b = ? AND key < ?`` for the pairs whose value is not None.
+
+    Column names must be onefold's own (callers pass literals); values are always bound.
+    """
+    clauses, params = [], []
+    for column, value in equals:
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if below is not None and below[1] is not None:
+        clauses.append(f"{below[0]} < ?")
+        params.append(below[1])
+    return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
