@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from onefold.store.sqlite import in_chunks
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -50,9 +52,7 @@ def lookup(conn: sqlite3.Connection, keys: Iterable[Key]) -> tuple[dict[Key, int
     found: dict[Key, int] = {}
     hot: set[Key] = set()
     for kind, values in by_kind.items():
-        for start in range(0, len(values), _CHUNK):
-            chunk = values[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(values, _CHUNK):
             for value, pid, is_hot in conn.execute(
                 "SELECT i.value, i.profile_id, h.kind IS NOT NULL FROM stitch_identifiers i"
                 " LEFT JOIN stitch_hot_keys h ON h.kind = i.kind AND h.value = i.value"
@@ -143,9 +143,7 @@ def ledger_for(conn: sqlite3.Connection, profile_id: int) -> list[dict[str, Any]
     """Every real-time merge that built this profile (its own and those of ids merged into it)."""
     ids = [profile_id, *retired_ids(conn, profile_id)]
     rows: list[dict[str, Any]] = []
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids, _CHUNK):
         rows.extend(dict(zip(("survivor_id", "retired_id", "kind", "value", "message_id", "seq", "merged_at"), r,
                              strict=True))
                     for r in conn.execute(
