@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from onefold.store.sqlite import in_chunks
+
 Key = tuple[str, str]
 _CHUNK = 900
 
@@ -34,9 +36,7 @@ def lookup(conn: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, int]:
         by_kind.setdefault(kind, []).append(value)
     found: dict[Key, int] = {}
     for kind, values in by_kind.items():
-        for start in range(0, len(values), _CHUNK):
-            chunk = values[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(values, _CHUNK):
             for value, pid in conn.execute(
                 f"SELECT value, profile_id FROM stitch_identifiers WHERE kind = ? AND value IN ({marks})",
                 [kind, *chunk],
@@ -47,9 +47,7 @@ def lookup(conn: sqlite3.Connection, keys: Iterable[Key]) -> dict[Key, int]:
 
 def load_profiles(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, ProfileRow]:
     found: dict[int, ProfileRow] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = list(ids[start : start + _CHUNK])
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids, _CHUNK):
         for r in conn.execute(f"SELECT * FROM stitch_profiles WHERE id IN ({marks})", chunk):
             found[r["id"]] = _from_row(r)
     return found
