@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +104,18 @@ def make_keys(paths: WorkspacePaths) -> dict[str, str]:
         }
     finally:
         conn.close()
+
+
+@contextmanager
+def running_server(root: Path) -> Iterator[Server]:
+    """A started server on a fresh workspace under ``root`` with one key per role; stopped on exit."""
+    paths = init_workspace(root / "ws")
+    srv = Server(paths=paths, port=free_port(), keys=make_keys(paths), log_path=root / "server.log")
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 @pytest.fixture

@@ -8,19 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from onefold.store.workspace import init_workspace
-from tests.conftest import Server, free_port, make_keys
+from tests.conftest import Server, running_server
 
 
 @pytest.fixture(scope="package")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real `onefold serve` subprocess shared by the tests of this package (each test uses its own ids)."""
-    root = tmp_path_factory.mktemp("shared")
-    paths = init_workspace(root / "ws")
-    srv = Server(paths=paths, port=free_port(), keys=make_keys(paths), log_path=root / "server.log")
-    srv.start()
-    yield srv
-    srv.stop()
+    with running_server(tmp_path_factory.mktemp("shared")) as srv:
+        yield srv
 
 
 def auth(key: str) -> tuple[str, str]:

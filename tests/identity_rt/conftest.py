@@ -8,18 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
-from onefold.store.workspace import init_workspace
-from tests.conftest import Server, free_port, make_keys
+from tests.conftest import Server, running_server
 
 
 @pytest.fixture(scope="package")
 def rt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    root = tmp_path_factory.mktemp("identity_rt")
-    paths = init_workspace(root / "ws")
-    srv = Server(paths=paths, port=free_port(), keys=make_keys(paths), log_path=root / "server.log")
-    srv.start()
-    yield srv
-    srv.stop()
+    with running_server(tmp_path_factory.mktemp("identity_rt")) as srv:
+        yield srv
 
 
 class Api:
