@@ -21,12 +21,10 @@ Usage: ``.venv/bin/python bench/identity_realtime.py [--quick]`` (quick: 5k prof
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import logging
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,7 +37,7 @@ from typing import Any
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import print_table  # noqa: E402
+from _harness import ServeProcess, print_table  # noqa: E402
 
 from onefold.collect.events import profile_view  # noqa: E402
 from onefold.config import IdentitySettings  # noqa: E402
@@ -92,45 +90,11 @@ def _refs(n_people: int, n: int, rng: random.Random) -> list[str]:
     return refs
 
 
-class Server:
+class Server(ServeProcess):
     """`onefold serve` on a fresh workspace, with a writer and a reader key."""
 
     def __init__(self, workdir: Path) -> None:
-        self.workspace = workdir / "ws"
-        self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.keys: dict[str, str] = {}
-
-    def __enter__(self) -> Server:
-        import socket
-
-        onefold = [sys.executable, "-m", "onefold"]
-        ws = ["--workspace", str(self.workspace)]
-        subprocess.run([*onefold, "init", *ws], check=True, capture_output=True)
-        for role in ("writer", "reader"):
-            out = subprocess.run([*onefold, "keys", "create", *ws, "--role", role, "--name", "bench"],
-                                 check=True, capture_output=True, text=True)
-            self.keys[role] = "Basic " + base64.b64encode(f"{out.stdout.strip().splitlines()[-1]}:".encode()).decode()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.proc = subprocess.Popen([*onefold, "serve", *ws, "--port", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def __exit__(self, *_: object) -> None:
-        assert self.proc is not None
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
+        super().__init__(workdir / "ws", roles=("writer", "reader"))
 
 
 def _load(srv: Server, n_people: int) -> float:
@@ -154,7 +118,7 @@ def _load(srv: Server, n_people: int) -> float:
         for body in bodies:
             while True:
                 conn.request("POST", "/v1/batch", body=body,
-                             headers={"Content-Type": "application/json", "Authorization": srv.keys["writer"]})
+                             headers={"Content-Type": "application/json", "Authorization": srv.auth["writer"]})
                 resp = conn.getresponse()
                 text = resp.read()
                 if resp.status == 429:
@@ -192,7 +156,7 @@ def _time_each(refs: list[str], fn: Callable[[str], object]) -> list[float]:
 
 def _http_lookups(srv: Server, refs: list[str]) -> list[float]:
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
-    headers = {"Authorization": srv.keys["reader"]}
+    headers = {"Authorization": srv.auth["reader"]}
 
     def get(ref: str) -> None:
         conn.request("GET", f"/v1/profiles/{ref}", headers=headers)

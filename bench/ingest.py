@@ -21,7 +21,6 @@ import base64
 import http.client
 import multiprocessing as mp
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,7 +32,7 @@ import orjson
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import print_table  # noqa: E402
+from _harness import ServeProcess, print_table  # noqa: E402
 
 EVENTS_PER_REQUEST = 100
 PLACEHOLDER = b"@@REQ@@@@@@@@@@@@@@@"  # 20 bytes, replaced by a unique request id
@@ -150,46 +149,16 @@ def _paced_worker(port: int, key: str, tag: str, rate_rps: float, seconds: float
     out.put((sorted(latencies), errors[0]))
 
 
-class Server:
+class Server(ServeProcess):
+    """The server under test, with fsync'd acks (onefold) or without (the peer)."""
+
     def __init__(self, *, fsync: bool, workdir: Path) -> None:
-        self.workspace = workdir / ("ws-fsync" if fsync else "ws-nofsync")
-        self.env = {**os.environ, "ONEFOLD_COLLECT__FSYNC": "true" if fsync else "false"}
-        self.port = _free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.key = ""
+        super().__init__(workdir / ("ws-fsync" if fsync else "ws-nofsync"), roles=("writer",),
+                         env={"ONEFOLD_COLLECT__FSYNC": "true" if fsync else "false"}, start_timeout=30)
 
-    def __enter__(self) -> Server:
-        onefold = [sys.executable, "-m", "onefold"]
-        ws = ["--workspace", str(self.workspace)]
-        subprocess.run([*onefold, "init", *ws], check=True, capture_output=True)
-        created = subprocess.run([*onefold, "keys", "create", *ws, "--role", "writer", "--name", "bench"],
-                                 check=True, capture_output=True, text=True)
-        self.key = created.stdout.strip().splitlines()[-1]
-        self.proc = subprocess.Popen([*onefold, "serve", *ws, "--port", str(self.port)], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("server did not start")
-
-    def __exit__(self, *_: object) -> None:
-        assert self.proc is not None
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    @property
+    def key(self) -> str:
+        return self.keys["writer"]
 
 
 def _run_processes(target: Any, args_list: list[tuple[Any, ...]]) -> list[Any]:
