@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from onefold.errors import InputError, Location, NotFoundError
 from onefold.identity import stitch_store as store
 from onefold.store import stitch_graph as graph
-from onefold.store.sqlite import sqlite_int
+from onefold.store.sqlite import check_page_limit, sqlite_int
 
 if TYPE_CHECKING:  # engines are imported only by store/ at run time
     import sqlite3
@@ -81,8 +81,7 @@ def explain(conn: sqlite3.Connection, profile: str) -> dict[str, Any]:
 
 
 def _check_limit(limit: int) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InputError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}", location=Location(field="limit"))
+    check_page_limit(limit, maximum=MAX_LIMIT)
 
 
 def hot_keys(conn: sqlite3.Connection, *, limit: int = 100) -> list[dict[str, Any]]:

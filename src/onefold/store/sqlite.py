@@ -96,3 +96,14 @@ def where_equal(
         clauses.append(f"{below[0]} < ?")
         params.append(below[1])
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params
+
+
+MAX_PAGE = 1000
+"""Largest page any list endpoint returns; page on with its cursor beyond that."""
+
+
+def check_page_limit(limit: int, *, maximum: int = MAX_PAGE) -> int:
+    """A request's page size, or an InputError naming the ``limit`` field."""
+    if not 1 <= limit <= maximum:
+        raise InputError(f"limit must be between 1 and {maximum}, not {limit}", location=Location(field="limit"))
+    return limit

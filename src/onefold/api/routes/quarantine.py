@@ -7,9 +7,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from onefold.api.deps import ContextDep, ReaderDep
-from onefold.errors import InputError, Location
 from onefold.store import quarantine
-from onefold.store.sqlite import sqlite_int
+from onefold.store.sqlite import check_page_limit, sqlite_int
 
 router = APIRouter(tags=["quarantine"])
 
@@ -27,8 +26,7 @@ def list_quarantine(
     """Page with ``before_id`` = the smallest id of the previous page."""
     if before_id is not None:
         before_id = sqlite_int(before_id, field="before_id")
-    if not 1 <= limit <= 1000:
-        raise InputError(f"limit must be between 1 and 1000, not {limit}", location=Location(field="limit"))
+    check_page_limit(limit)
     records = quarantine.list_records(ctx.read_conn(), source=source, entity=entity, status=status, limit=limit,
                                       before_id=before_id)
     return {"records": [r.as_dict() for r in records]}

@@ -20,7 +20,7 @@ from onefold.store import event_index
 from onefold.store import stitch_graph as graph
 from onefold.store.event_index import IndexedEvent
 from onefold.store.eventlog import read_lines
-from onefold.store.sqlite import sqlite_int
+from onefold.store.sqlite import check_page_limit, sqlite_int
 
 if TYPE_CHECKING:  # engines are imported only by store/ at run time
     import sqlite3
@@ -61,8 +61,7 @@ def list_events(
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """One page: ``{"events": [...stored events, newest first], "next_cursor": str | None}``."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InputError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}", location=Location(field="limit"))
+    check_page_limit(limit, maximum=MAX_LIMIT)
     rows = event_index.query(
         conn, user_id=user_id, anonymous_id=anonymous_id, type=type, event=event,
         before_seq=decode_cursor(cursor) if cursor else None, limit=limit + 1,
