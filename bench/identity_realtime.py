@@ -193,7 +193,7 @@ def _library(ws: Path, refs: list[str]) -> list[float]:
 
     def view(ref: str) -> None:  # what the handler does, minus HTTP
         body = profile_view(conn, paths.events_dir, stitch_lookup.canonical_ref(conn, ref))
-        stitch_lookup.history(conn, body["profile_id"])
+        stitch_lookup.unified_view(conn, body, ref)
 
     return _time_each(refs, view)
 

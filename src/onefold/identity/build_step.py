@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
@@ -30,7 +31,8 @@ from onefold.identity.duck import load_records
 from onefold.identity.graph import Edge, resolve
 from onefold.identity.matcher import MatchOptions, Trained, match_records
 from onefold.identity.normalize import Blocklist, normalize_identifier
-from onefold.identity.profile_ids import RecordKey, assign_ids
+from onefold.identity.profile_ids import Assignment, RecordKey, assign_ids
+from onefold.identity.profile_space import publish, realtime_claims
 from onefold.identity.survivorship import Candidate, Strategy, survive
 from onefold.store.build import BuildContext, BuildStep, register_arrow
 
@@ -88,7 +90,10 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
     for i, label in enumerate(labels):
         clusters.setdefault(label, []).append(i)
     members = sorted(clusters.values(), key=lambda m: nodes.keys[min(m)])
-    assignments = assign_ids(members, nodes.keys, nodes.first_seen, previous, created)
+    # One id space: an event identifier claims its real-time profile's id (newer than the last build).
+    realtime = realtime_claims(ctx.state, nodes.keys)
+    claims = {**previous, **realtime.owner}
+    assignments = assign_ids(members, nodes.keys, nodes.first_seen, claims, {**realtime.created, **created})
     profile_of = [""] * len(nodes.keys)
     for group, assignment in zip(members, assignments, strict=True):
         for i in group:
@@ -98,9 +103,7 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
     _write(con, "record_profile", pa.table({
         "record_type": [k[0] for k in nodes.keys], "source": [k[1] for k in nodes.keys],
         "record_id": [k[2] for k in nodes.keys], "profile_id": profile_of}))
-    for assignment in assignments:
-        for retired in assignment.retired:
-            aliases[retired] = (assignment.profile_id, built)
+    _retire(aliases, assignments, previous, realtime.retired, nodes.keys, profile_of, built)
     _write(con, "profile_aliases", pa.table({
         "retired_id": list(aliases), "profile_id": [_follow(aliases, r) for r in aliases],
         "retired_at": [v[1] for v in aliases.values()]}, schema=pa.schema(
@@ -114,6 +117,8 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
         "b_source": pa.array([k[1] for k in b_keys], pa.string()), "b_id": pa.array([k[2] for k in b_keys], pa.string()),
         "probability": review.column("probability"), "evidence": review.column("evidence")}))
     _write_profiles(ctx, members, assignments, nodes)
+    publish(ctx.state, realtime, dict(zip(nodes.keys, profile_of, strict=True)),
+            {r: _follow(aliases, r) for r in aliases})
 
 
 identity_step = make_identity_step()
@@ -189,6 +194,29 @@ def _previous(ctx: BuildContext) -> tuple[dict[RecordKey, str], dict[str, str], 
     aliases = {r[0]: (r[1], r[2]) for r in con.execute(
         "SELECT retired_id, profile_id, retired_at FROM prev.main.profile_aliases").fetchall()}
     return previous, created, aliases
+
+
+def _retire(aliases: dict[str, tuple[str, str]], assignments: list[Assignment], previous: dict[RecordKey, str],
+            realtime_retired: dict[str, str], keys: list[RecordKey], profile_of: list[str], built: str) -> None:
+    """Record every id that stopped being live: merged by this build (the older id survived), merged
+    in real time since the last build, or no longer claimed by any record (its records now claim
+    their real-time profile's id); the last go to where most of their records went."""
+    live = {a.profile_id for a in assignments}
+    for assignment in assignments:
+        for retired in assignment.retired:
+            aliases[retired] = (assignment.profile_id, built)
+    for retired, survivor in sorted(realtime_retired.items()):
+        if retired not in live and retired not in aliases:
+            aliases[retired] = (survivor, built)
+    now_at: dict[str, Counter[str]] = {}
+    for key, pid in zip(keys, profile_of, strict=True):
+        old = previous.get(key)
+        if old is not None and old not in live and old not in aliases:
+            now_at.setdefault(old, Counter())[pid] += 1
+    for old, where in sorted(now_at.items()):
+        aliases[old] = (min(where, key=lambda p: (-where[p], p)), built)
+    for pid in live & aliases.keys():  # an id that is live again (a split gave it back) is no alias
+        del aliases[pid]
 
 
 def _follow(aliases: dict[str, tuple[str, str]], retired: str) -> str:
