@@ -38,6 +38,7 @@ class CollectSettings(_Section):
 
 
 RealtimeType = Literal["user_id", "loyalty_id", "email", "phone", "anonymous_id", "device_id"]
+SurvivorshipStrategy = Literal["most_recent", "most_frequent", "longest", "source_priority"]
 
 
 class IdentitySettings(_Section):
@@ -63,11 +64,25 @@ class IdentitySettings(_Section):
     realtime_limits: dict[RealtimeType, int] = Field(
         default_factory=lambda: {"user_id": 1, "loyalty_id": 1, "email": 5, "phone": 5}
     )
-    """Most identifiers of a type one real-time profile may hold; a merge that would exceed it is
-    refused and recorded (types not listed are unlimited)."""
+    """Most identifiers of a type one profile may hold, in real time and in `onefold build` (where
+    the priority order above also decides which deterministic evidence is followed first); a merge
+    that would exceed it is refused and recorded with the reason (types not listed are unlimited)."""
     hot_key_max_profiles: int = Field(default=10, ge=2)
     """An identifier that tries to link more distinct profiles than this turns hot: it is reported
     and no longer used as merge evidence."""
+    hot_key_records: int = Field(default=25, ge=2)
+    """Build and `identity match`: an email, phone or loyalty id on more records than this is shared
+    junk (a store's phone, test@test.com), reported and not used as evidence."""
+    max_block_size: int = Field(default=500, ge=2)
+    """Build and `identity match`: a blocking key shared by more records than this is too common to
+    separate people; its block is skipped and reported."""
+    survivorship: dict[str, SurvivorshipStrategy] = Field(default_factory=dict)
+    """Golden-record rule per trait, overriding the defaults (first_name, last_name, date_of_birth:
+    most_frequent; email, phone, address, loyalty_id: most_recent), e.g. ``{last_name = "longest"}``.
+    Strategies: most_recent, most_frequent, longest, source_priority."""
+    source_priority: list[str] = Field(default_factory=lambda: ["web", "app", "loyalty", "pos", "call_center"])
+    """Most trusted source first: the ``source_priority`` strategy, and the tie-break of the others
+    (people type their own names online; an agent transcribing a call makes more typos)."""
     realtime_phone_region: str = "US"
     """Region assumed for phone numbers written without a country code (E.164 normalisation)."""
 

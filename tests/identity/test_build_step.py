@@ -8,8 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 
-from onefold.config import load_settings
+from onefold.config import IdentitySettings, load_settings
+from onefold.errors import InputError
 from onefold.identity.build_step import identity_step, make_identity_step
 from onefold.identity.constraints import add_cannot_link
 from onefold.store.build import BuildContext, BuildStep, connect_duckdb, run_build
@@ -62,11 +64,11 @@ def _seed_step(customers: list[dict[str, str]], events: list[dict[str, object]])
     return step
 
 
-def _build(workspace: WorkspacePaths, customers: list[dict[str, str]], step: BuildStep = identity_step
-           ) -> duckdb.DuckDBPyConnection:
+def _build(workspace: WorkspacePaths, customers: list[dict[str, str]], step: BuildStep = identity_step,
+           **settings: object) -> duckdb.DuckDBPyConnection:
     state = open_state(workspace)
     try:
-        run_build(workspace, load_settings(workspace.root), state,
+        run_build(workspace, load_settings(workspace.root, **settings), state,
                   [("seed", _seed_step(customers, _events(customers))), ("identity", step)])
     finally:
         state.close()
@@ -92,7 +94,11 @@ def test_build_resolves_every_record_and_keeps_ids_stable(workspace: WorkspacePa
     ledger = con.execute("SELECT rule, status, evidence FROM merge_ledger").fetchall()
     assert {"user_id is the web/app customer id", "anonymousId and userId on one event", "probabilistic"} <= {
         r[0] for r in ledger}
-    assert all(r[1] in ("merged", "same_profile", "refused_conflict") for r in ledger)
+    assert all(r[1] in ("merged", "same_profile", "refused_conflict", "refused_limit") for r in ledger)
+    # Two accounts of one person sharing an email: the email cannot join two user ids (limit 1),
+    # the refusal is in the ledger with its reason; person-level matching may still link them.
+    limited = [json.loads(r[2]) for r in ledger if r[1] == "refused_limit"]
+    assert limited and {e["refused"] for e in limited} == {"limit: at most 1 user_id per profile"}
     # A shared email between different first names (a family mailbox) is refused, with the reason.
     assert all("conflict" in json.loads(r[2]) for r in ledger if r[1] == "refused_conflict")
     phones = [r[0] for r in con.execute("SELECT phone FROM profiles WHERE phone IS NOT NULL").fetchall()]
@@ -163,3 +169,21 @@ def test_incremental_build_agrees_with_a_full_rerun(workspace: WorkspacePaths, t
     assert agree >= 0.998, agree
     new_keys = {("customer", r["source"], r["source_customer_id"]) for r in extra}
     assert sum(incremental[k] == full[k] for k in new_keys) >= 0.9 * len(new_keys)
+
+
+def test_golden_record_survivorship_is_configurable(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    person = {"first_name": "Ann", "email": "", "phone": "", "street": "1 Elm St", "city": "Springfield",
+              "postcode": "12345", "state": "IL", "country": "US", "date_of_birth": "1980-01-02", "loyalty_id": "L77"}
+    customers = [dict(person, source="pos", source_customer_id="p1", last_name="Williams", created_at="2023-01-01"),
+                 dict(person, source="call_center", source_customer_id="c1", last_name="Willaims",
+                      created_at="2024-06-01")]
+    con = _build(workspace, customers)
+    # Default: majority, ties to the more trusted source — the typo from the call does not win.
+    assert con.execute("SELECT records, last_name FROM profiles").fetchall() == [(2, "Williams")]
+    con.close()
+    other = init_workspace(tmp_path / "other")
+    con = _build(other, customers, identity=IdentitySettings(survivorship={"last_name": "most_recent"}))
+    assert con.execute("SELECT last_name FROM profiles").fetchall() == [("Willaims",)]
+    con.close()
+    with pytest.raises(InputError, match="unknown trait.*nickname"):
+        _build(init_workspace(tmp_path / "bad"), customers, identity=IdentitySettings(survivorship={"nickname": "longest"}))

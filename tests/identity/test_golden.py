@@ -65,3 +65,38 @@ def test_an_anonymous_id_cannot_bridge_two_known_users() -> None:
     labels = resolve(4, edges, [], weak=[False, False, True, False], strong=[True, True, False, False])
     assert labels[0] == labels[2] == labels[3] != labels[1]
     assert edges[2].status == "refused_priority"
+
+
+def test_limits_refuse_the_merge_that_would_exceed_them_and_say_why() -> None:
+    # records 0..5 share a loyalty id with record 6; each holds its own email: the sixth email is refused
+    identifiers = {i: [("email", f"e{i}@x.org"), ("loyalty_id", "L1")] for i in range(6)} | {6: [("loyalty_id", "L1")]}
+    edges = [Edge(6, i, "same loyalty_id", DETERMINISTIC_WEIGHT, kind="loyalty_id") for i in range(6)]
+    labels = resolve(7, edges, [], limits={"email": 5}, identifiers=identifiers)
+    assert len({labels[i] for i in range(7)}) == 2
+    assert [e.status for e in edges] == ["merged"] * 5 + ["refused_limit"]
+    assert edges[5].evidence["refused"] == "limit: at most 5 email per profile"
+
+
+def test_priority_decides_which_identifier_wins_a_conflict() -> None:
+    # customer 2 shares an email with user 0 and is the web customer of user 1: the user_id evidence
+    # is followed first, so the email edge (joining two user ids) is the one refused
+    identifiers = {0: [("user_id", "u0")], 1: [("user_id", "u1")]}
+    edges = [Edge(0, 2, "same email", DETERMINISTIC_WEIGHT, kind="email"),
+             Edge(1, 2, "user_id is the web/app customer id", DETERMINISTIC_WEIGHT, kind="user_id")]
+    labels = resolve(3, edges, [], priority=["user_id", "email"], limits={"user_id": 1}, identifiers=identifiers)
+    assert labels[1] == labels[2] != labels[0]
+    assert [e.status for e in edges] == ["refused_limit", "merged"]
+    flipped = [Edge(e.a, e.b, e.rule, e.weight, kind=e.kind) for e in edges]
+    labels = resolve(3, flipped, [], priority=["email", "user_id"], limits={"user_id": 1}, identifiers=identifiers)
+    assert labels[0] == labels[2] != labels[1]
+
+
+def test_golden_traits_break_ties_by_trusted_source_and_settings_override_defaults() -> None:
+    from onefold.identity.survivorship import DEFAULT_RULES, trait_rules
+
+    typo = [Candidate("Williams", "web", "2023-01-01"), Candidate("Willaims", "call_center", "2024-06-01")]
+    assert survive(typo, DEFAULT_RULES["last_name"], source_priority=["web", "call_center"]) == "Williams"
+    assert survive(typo, "most_recent", source_priority=["web", "call_center"]) == "Willaims"
+    assert trait_rules({"last_name": "longest"})["last_name"] == "longest"
+    with pytest.raises(ValueError, match="unknown trait.*nickname"):
+        trait_rules({"nickname": "longest"})

@@ -27,11 +27,11 @@ def match(
     """Cluster the records of one CSV (dedup, or linkage of sources concatenated in one file)."""
     from onefold.config import load_settings
     from onefold.identity.match_file import match_file, parse_field_options
-    from onefold.identity.matcher import MatchOptions
+    from onefold.identity.match_settings import match_options
 
     settings = load_settings().identity
     fields = parse_field_options(field)
-    options = MatchOptions(threshold=threshold if threshold is not None else settings.match_threshold)
+    options = match_options(settings, threshold=threshold)
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
                   transient=True) as bar:
         task = bar.add_task("reading", total=1.0)

@@ -9,6 +9,8 @@ source_customer_id) and every event identifier (record_type 'user_id' / 'anonymo
   oldest holder, so a value on k records yields k-1 edges, not k²);
 - an identify trait phone equal to exactly one customer's phone.
 Blocklisted values and values on more than ``hot_key_records`` customer records are not evidence.
+Each record's usable user_id, email, loyalty id and phone values are returned too: the graph counts
+them against the per-type limits.
 """
 
 from __future__ import annotations
@@ -84,26 +86,41 @@ def _identifier_values(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[
     """, [blocked, hot])
 
 
+@dataclass
+class Evidence:
+    """Deterministic edges, and the identifiers each record holds (for the per-type limits)."""
+
+    edges: list[Edge]
+    identifiers: dict[int, list[tuple[str, str]]]
+
+
 def deterministic_edges(
     con: duckdb.DuckDBPyConnection, *, blocked: list[str], hot_key_records: int
-) -> list[Edge]:
+) -> Evidence:
     edges: list[Edge] = []
+    identifiers: dict[int, list[tuple[str, str]]] = {}
+    for node, value in con.execute("SELECT node, record_id FROM _of_nodes WHERE record_type = 'user_id'").fetchall():
+        identifiers.setdefault(node, []).append(("user_id", value))
     rows = con.execute("""
       SELECT u.node, c.node, u.first_seen FROM _of_nodes u JOIN _of_nodes c
         ON u.record_type = 'user_id' AND c.record_type = 'customer' AND c.source IN ('web', 'app')
        AND c.record_id = u.record_id
     """).fetchall()
-    edges += [Edge(a, b, "user_id is the web/app customer id", DETERMINISTIC_WEIGHT, {"at": at}) for a, b, at in rows]
+    edges += [Edge(a, b, "user_id is the web/app customer id", DETERMINISTIC_WEIGHT, {"at": at}, kind="user_id")
+              for a, b, at in rows]
     rows = con.execute("""
       SELECT a.node, u.node, min(e.timestamp)::VARCHAR FROM events e
         JOIN _of_nodes a ON a.record_type = 'anonymous_id' AND a.record_id = e.anonymous_id
         JOIN _of_nodes u ON u.record_type = 'user_id' AND u.record_id = e.user_id
        GROUP BY a.node, u.node
     """).fetchall()
-    edges += [Edge(a, b, "anonymousId and userId on one event", DETERMINISTIC_WEIGHT, {"at": at}) for a, b, at in rows]
+    edges += [Edge(a, b, "anonymousId and userId on one event", DETERMINISTIC_WEIGHT, {"at": at}, kind="anonymous_id")
+              for a, b, at in rows]
     lowered = [v.strip().lower() for v in blocked]
     for kind in ("email", "loyalty_id", "phone"):
         _identifier_values(con, kind, lowered, hot_key_records)
+        for node, value in con.execute("SELECT node, value FROM _of_ids ORDER BY node, value").fetchall():
+            identifiers.setdefault(node, []).append((kind, value))
         star = "" if kind != "phone" else "WHERE value IN (SELECT value FROM _of_ids WHERE is_customer = 1 GROUP BY value HAVING count(*) = 1)"
         rows = con.execute(f"""
           WITH ids AS (SELECT * FROM _of_ids {star}),
@@ -111,9 +128,10 @@ def deterministic_edges(
           SELECT hub.hub, ids.node, ids.value, ids.seen_at FROM ids JOIN hub USING (value) WHERE ids.node <> hub.hub
           ORDER BY 1, 2
         """).fetchall()
-        edges += [Edge(a, b, f"same {kind}", DETERMINISTIC_WEIGHT, {kind: value, "at": at}) for a, b, value, at in rows]
+        edges += [Edge(a, b, f"same {kind}", DETERMINISTIC_WEIGHT, {kind: value, "at": at}, kind=kind)
+                  for a, b, value, at in rows]
     _refuse_first_name_conflicts(con, edges)
-    return edges
+    return Evidence(edges, identifiers)
 
 
 def _refuse_first_name_conflicts(con: duckdb.DuckDBPyConnection, edges: list[Edge]) -> None:
@@ -135,4 +153,4 @@ def same_given_name(a: str, b: str) -> bool:
             or JaroWinkler.normalized_similarity(a, b) >= 0.8)
 
 
-__all__ = ["Nodes", "deterministic_edges", "load_nodes"]
+__all__ = ["Evidence", "Nodes", "deterministic_edges", "load_nodes"]

@@ -25,15 +25,17 @@ import numpy as np
 import orjson
 import pyarrow as pa
 
+from onefold.errors import InputError, Location
 from onefold.identity.build_inputs import Nodes, deterministic_edges, load_nodes
 from onefold.identity.constraints import cannot_link
 from onefold.identity.duck import load_records
 from onefold.identity.graph import Edge, resolve
-from onefold.identity.matcher import MatchOptions, Trained, match_records
+from onefold.identity.match_settings import match_options
+from onefold.identity.matcher import Trained, match_records
 from onefold.identity.normalize import Blocklist, normalize_identifier
 from onefold.identity.profile_ids import Assignment, RecordKey, assign_ids
 from onefold.identity.profile_space import publish, realtime_claims
-from onefold.identity.survivorship import Candidate, Strategy, survive
+from onefold.identity.survivorship import Candidate, Strategy, survive, trait_rules
 from onefold.store.build import BuildContext, BuildStep, register_arrow
 
 log = logging.getLogger(__name__)
@@ -42,12 +44,6 @@ CUSTOMER_FIELDS = {
     "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone", "street": "address",
     "city": "city", "postcode": "postcode", "state": "state", "country": "country", "date_of_birth": "date_of_birth",
 }
-TRAITS: dict[str, Strategy] = {
-    "first_name": "most_frequent", "last_name": "most_recent", "email": "most_recent", "phone": "most_recent",
-    "street": "most_recent", "city": "most_recent", "postcode": "most_recent", "state": "most_recent",
-    "country": "most_recent", "date_of_birth": "most_frequent", "loyalty_id": "most_recent",
-}
-"""Default survivorship per golden trait (see `survivorship`)."""
 REVIEW_FLOOR = 0.5
 
 
@@ -70,10 +66,12 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
     customer rows are not detected; a full run (`incremental=False`) rescores everything.
     """
     con, settings = ctx.con, ctx.settings.identity
+    golden_rules(ctx)  # a bad survivorship setting fails before any work
     ctx.progress("reading records and identifiers", 0.05)
     nodes = load_nodes(con)
     index = {key: i for i, key in enumerate(nodes.keys)}
-    edges = deterministic_edges(con, blocked=settings.blocklist, hot_key_records=MatchOptions().hot_key_records)
+    evidence = deterministic_edges(con, blocked=settings.blocklist, hot_key_records=settings.hot_key_records)
+    edges = evidence.edges
     ctx.progress(f"{len(edges):,} deterministic edges; matching customer records", 0.2)
     previous, created, aliases = _previous(ctx)
     trained = _previous_model(ctx, nodes, previous) if incremental else None
@@ -85,7 +83,9 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
     constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
     ctx.progress("resolving the graph", 0.7)
     labels = resolve(len(nodes.keys), edges, constraints,
-                     weak=[k[0] == "anonymous_id" for k in nodes.keys], strong=[k[0] == "user_id" for k in nodes.keys])
+                     weak=[k[0] == "anonymous_id" for k in nodes.keys], strong=[k[0] == "user_id" for k in nodes.keys],
+                     priority=settings.realtime_priority, limits=settings.realtime_limits,
+                     identifiers=evidence.identifiers)
     clusters: dict[int, list[int]] = {}
     for i, label in enumerate(labels):
         clusters.setdefault(label, []).append(i)
@@ -154,7 +154,7 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
                    JOIN _of_nodes n ON n.record_type = 'customer' AND n.source = c.source
                     AND n.record_id = c.source_customer_id""")
     junk = Blocklist(ctx.settings.identity.blocklist)
-    options = MatchOptions(threshold=threshold)
+    options = match_options(ctx.settings.identity, threshold=threshold)
     records = load_records(con, "_of_customers", id_column="node_id", fields=dict(CUSTOMER_FIELDS),  # type: ignore[arg-type]
                            hot_key_records=options.hot_key_records, junk=junk.blocks)
     node = [int(x) for x in records.ids]
@@ -251,9 +251,19 @@ def _write_ledger(con: object, edges: list[Edge], nodes: Nodes, profile_of: list
     _write(con, "merge_ledger", pa.table(cols, schema=schema))
 
 
+def golden_rules(ctx: BuildContext) -> dict[str, Strategy]:
+    """Survivorship per golden trait: the defaults with the workspace's ``identity.survivorship``."""
+    try:
+        return trait_rules(ctx.settings.identity.survivorship)
+    except ValueError as exc:
+        raise InputError(str(exc), location=Location(field="identity.survivorship")) from None
+
+
 def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: list, nodes: Nodes) -> None:
     con = ctx.con
-    traits = list(TRAITS)
+    settings = ctx.settings.identity
+    rules = golden_rules(ctx)
+    traits = list(rules)
     rows = con.execute(f"""SELECT n.node, c.source, coalesce(CAST(c.created_at AS VARCHAR), ''),
         {', '.join(f'CAST(c.{t} AS VARCHAR)' for t in traits)} FROM customers c JOIN _of_nodes n
         ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id""").fetchall()
@@ -268,7 +278,7 @@ def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: li
         for t_index, trait in enumerate(traits):
             candidates = [Candidate(r[3 + t_index] or "", r[1], r[2]) for r in customer_rows
                           if r[3 + t_index] and not junk.blocks(trait, str(r[3 + t_index]))]
-            value = survive(candidates, TRAITS[trait])
+            value = survive(candidates, rules[trait], source_priority=settings.source_priority)
             if value and trait in ("email", "phone"):
                 # Golden identifiers in canonical form (lower-case email, E.164 phone) when valid.
                 value = normalize_identifier(trait, value) or value

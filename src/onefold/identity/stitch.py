@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from onefold.identity import stitch_store as store
+from onefold.identity.graph import limit_reason
 from onefold.identity.stitch_rules import Key, StitchRules
 from onefold.schema.events import ValidEvent, format_ts
 from onefold.store import stitch_graph as graph
@@ -172,7 +173,7 @@ class _Batch:
                         continue
                 lim = limits.get(key[0])
                 if lim is not None and pending_counts.get(key[0], 0) >= lim:
-                    self._refuse(None, 0, key, _limit_rule(key[0], lim), seq, e)
+                    self._refuse(None, 0, key, limit_reason(key[0], lim), seq, e)
                     continue
                 pending.append(key)
                 pending_counts[key[0]] = pending_counts.get(key[0], 0) + 1
@@ -271,7 +272,7 @@ class _Batch:
         if lim is not None:
             counts = self._counts(target)
             if counts.get(key[0], 0) >= lim:
-                self._refuse(target, 0, key, _limit_rule(key[0], lim), seq, e)
+                self._refuse(target, 0, key, limit_reason(key[0], lim), seq, e)
                 return
             counts[key[0]] = counts.get(key[0], 0) + 1
         self.owner[key] = target
@@ -327,15 +328,11 @@ class _Batch:
                        ledger=self.ledger, hot=self.new_hot)
 
 
-def _limit_rule(kind: str, lim: int) -> str:
-    return f"limit: at most {lim} {kind} per profile"
-
-
 def _breach(rules: StitchRules, a: dict[str, int], b: dict[str, int]) -> str | None:
     """The limit that holding both identifier sets on one profile would break, if any."""
     for kind, lim in rules.limits.items():
         if a.get(kind, 0) + b.get(kind, 0) > lim:
-            return _limit_rule(kind, lim)
+            return limit_reason(kind, lim)
     return None
 
 

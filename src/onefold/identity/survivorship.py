@@ -5,13 +5,15 @@ Strategies (the usual MDM survivorship rules):
 - ``most_frequent``: the value most records agree on (typos lose to the majority);
 - ``longest``: the most complete spelling ("Katherine" over "Kate", a street with its number);
 - ``source_priority``: the value from the most trusted source (list order), e.g. loyalty over web.
-Ties fall back to the most recent record, then to the value itself, so the result is deterministic.
+Ties fall back to the most trusted source, then the most recent record, then the value itself, so
+the result is deterministic (two records "Williams" from the web and "Willaims" from a call, one each:
+the web's spelling wins).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,18 +36,40 @@ def survive(candidates: Sequence[Candidate], strategy: Strategy, *, source_prior
     present = [c for c in candidates if c.value]
     if not present:
         return None
-    recency = {id(c): (c.created_at, c.value) for c in present}
+    rank = {s: len(source_priority) - i for i, s in enumerate(source_priority)}
+    trust = {id(c): (rank.get(c.source, 0), c.created_at, c.value) for c in present}
     if strategy == "most_recent":
-        return max(present, key=lambda c: recency[id(c)]).value
+        return max(present, key=lambda c: (c.created_at, rank.get(c.source, 0), c.value)).value
     if strategy == "most_frequent":
         counts = Counter(c.value for c in present)
-        return max(present, key=lambda c: (counts[c.value], recency[id(c)])).value
+        return max(present, key=lambda c: (counts[c.value], trust[id(c)])).value
     if strategy == "longest":
-        return max(present, key=lambda c: (len(c.value), recency[id(c)])).value
+        return max(present, key=lambda c: (len(c.value), trust[id(c)])).value
     if strategy == "source_priority":
-        rank = {s: len(source_priority) - i for i, s in enumerate(source_priority)}
-        return max(present, key=lambda c: (rank.get(c.source, 0), recency[id(c)])).value
+        return max(present, key=lambda c: trust[id(c)]).value
     raise ValueError(f"unknown survivorship strategy {strategy!r} (expected one of {', '.join(STRATEGIES)})")
 
 
-__all__ = ["STRATEGIES", "Candidate", "Strategy", "survive"]
+DEFAULT_RULES: dict[str, Strategy] = {
+    "first_name": "most_frequent", "last_name": "most_frequent", "email": "most_recent", "phone": "most_recent",
+    "street": "most_recent", "city": "most_recent", "postcode": "most_recent", "state": "most_recent",
+    "country": "most_recent", "date_of_birth": "most_frequent", "loyalty_id": "most_recent",
+}
+"""Golden traits and their default rule: names and birth dates by majority (a typo loses to the
+agreeing records), contact details and address by recency (people move and change phones)."""
+
+
+def trait_rules(overrides: Mapping[str, str]) -> dict[str, Strategy]:
+    """The defaults with the workspace's overrides; an unknown trait or strategy is a clear error."""
+    unknown = sorted(set(overrides) - set(DEFAULT_RULES))
+    if unknown:
+        raise ValueError(f"identity.survivorship: unknown trait(s) {', '.join(unknown)} "
+                         f"(golden traits: {', '.join(DEFAULT_RULES)})")
+    bad = sorted(f"{t}={s}" for t, s in overrides.items() if s not in STRATEGIES)
+    if bad:
+        raise ValueError(f"identity.survivorship: unknown strategy in {', '.join(bad)} "
+                         f"(expected one of {', '.join(STRATEGIES)})")
+    return {**DEFAULT_RULES, **overrides}  # type: ignore[dict-item]
+
+
+__all__ = ["DEFAULT_RULES", "STRATEGIES", "Candidate", "Strategy", "survive", "trait_rules"]
