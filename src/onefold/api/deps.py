@@ -55,3 +55,11 @@ async def require_reader(request: Request, ctx: ContextDep) -> ApiKey:
 
 
 ReaderDep = Annotated[ApiKey, Depends(require_reader)]
+
+
+async def require_admin(request: Request, ctx: ContextDep) -> ApiKey:
+    """Corrections (identity split / unmerge) need an admin key."""
+    return ctx.keys.authorize(basic_auth_user(request.headers.get("authorization")), "admin")
+
+
+AdminDep = Annotated[ApiKey, Depends(require_admin)]

@@ -73,13 +73,14 @@ def explain(profile: Annotated[str, typer.Argument(help="Profile id (a retired i
     """Show why a profile's records are together: a tree of edges with their evidence."""
     from rich.tree import Tree
 
+    from onefold.identity.inspect import edge_tree
     from onefold.identity.inspect import explain as explain_profile
     from onefold.store.workspace import open_workspace
 
     info = explain_profile(open_workspace(workspace), profile)
     if as_json:
         print_json({"profile_id": info.profile_id, "traits": info.traits, "records": info.records,
-                    "edges": info.edges})
+                    "tree": edge_tree(info.records, info.edges), "edges": info.edges})
         return
     title = info.profile_id + (f" (retired id {info.requested} resolves here)" if info.requested != info.profile_id else "")
     tree = Tree(f"[bold]{title}[/] — {len(info.records)} records")
@@ -87,17 +88,32 @@ def explain(profile: Annotated[str, typer.Argument(help="Profile id (a retired i
     for name, value in info.traits.items():
         if name not in ("profile_id",) and value not in (None, ""):
             traits.add(f"{name}: {value}")
-    edges = tree.add(f"{len(info.edges)} edges")
-    for edge in info.edges:
-        a = ":".join((edge["a_type"], edge["a_source"], edge["a_id"]))
-        b = ":".join((edge["b_type"], edge["b_source"], edge["b_id"]))
-        weight = "" if edge["weight"] is None else f", weight {edge['weight']:.1f}"
-        node = edges.add(f"{a} ⇄ {b}  [dim]{edge['edge_id']}[/]  {edge['rule']} ({edge['status']}{weight})")
-        for key, value in edge["evidence"].items():
+    def evidence(node: Tree, values: dict[str, object]) -> None:
+        for key, value in values.items():
             if isinstance(value, dict):
                 node.add(f"{key}: " + ", ".join(f"{k} {v:+.1f}" for k, v in value.items()))
             else:
                 node.add(f"{key}: {value}")
+
+    def weight(value: float | None) -> str:
+        return "" if value is None else f", weight {value:.1f}"
+
+    why = edge_tree(info.records, info.edges)
+    stack = [(tree.add(f"[bold]{why['record']}[/] (root)"), why)] if why else []
+    while stack:
+        branch, node = stack.pop()
+        for child in node["children"]:
+            sub = branch.add(f"⇄ [bold]{child['record']}[/]  {child['rule']}{weight(child['weight'])}"
+                             f"  [dim]{child['edge_id']}[/]")
+            evidence(sub, child["evidence"])
+            stack.append((sub, child))
+    others = [e for e in info.edges if e["status"] != "merged"]
+    extra = tree.add(f"{len(others)} other edges (redundant or refused)")
+    for edge in others:
+        a = ":".join((edge["a_type"], edge["a_source"], edge["a_id"]))
+        b = ":".join((edge["b_type"], edge["b_source"], edge["b_id"]))
+        evidence(extra.add(f"{a} ⇄ {b}  [dim]{edge['edge_id']}[/]  {edge['rule']} ({edge['status']}"
+                           f"{weight(edge['weight'])})"), edge["evidence"])
     out.print(tree)
 
 

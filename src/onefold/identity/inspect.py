@@ -62,6 +62,35 @@ def explain(paths: WorkspacePaths, profile_id: str) -> Explanation:
     return Explanation(current, profile_id, traits, records, edges)  # type: ignore[arg-type]
 
 
+def edge_tree(records: list[RecordKey], edges: list[dict[str, Any]]) -> dict[str, Any]:
+    """Why the records are together, as a tree: from the profile's first record in key order, each child is a
+    record and the merged edge (rule, weight, evidence) that brought it in. Edges that were not needed
+    (``same_profile``) or refused stay in the flat edge list."""
+    def name(key: tuple[str, ...]) -> str:
+        return ":".join(key)
+
+    around: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for edge in edges:
+        if edge["status"] == "merged":
+            a, b = name((edge["a_type"], edge["a_source"], edge["a_id"])), name((edge["b_type"], edge["b_source"], edge["b_id"]))
+            around.setdefault(a, []).append((b, edge))
+            around.setdefault(b, []).append((a, edge))
+    root: dict[str, Any] = {"record": name(records[0]), "children": []} if records else {}
+    seen = {root.get("record")}
+    queue = [root] if records else []
+    while queue:
+        node = queue.pop(0)
+        for other, edge in sorted(around.get(node["record"], []), key=lambda x: (x[0], x[1]["edge_id"])):
+            if other in seen:
+                continue
+            seen.add(other)
+            child = {"record": other, "edge_id": edge["edge_id"], "rule": edge["rule"], "weight": edge["weight"],
+                     "evidence": edge["evidence"], "children": []}
+            node["children"].append(child)
+            queue.append(child)
+    return root
+
+
 def review_pairs(paths: WorkspacePaths, *, limit: int = 50) -> list[dict[str, Any]]:
     """Borderline probabilistic pairs (probability between 0.5 and the threshold), most likely first."""
     con = _warehouse(paths)
@@ -108,4 +137,4 @@ def unmerge(paths: WorkspacePaths, state: sqlite3.Connection, edge_id: str) -> t
     return a, b
 
 
-__all__ = ["Explanation", "explain", "parse_record", "review_pairs", "split", "unmerge"]
+__all__ = ["Explanation", "edge_tree", "explain", "parse_record", "review_pairs", "split", "unmerge"]
