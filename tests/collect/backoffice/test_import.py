@@ -154,3 +154,29 @@ def test_blank_lines_and_quoted_newlines_keep_editor_row_numbers(workspace: Work
     (record,) = open_quarantine(workspace, "products")
     # Row 1 is A (over two lines), row 2 the blank line, row 3 is B.
     assert (record.row_number, record.field) == (3, "price")
+
+
+def test_reference_and_duplicate_problems_of_one_row_are_all_reported(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    import_clean(workspace, upto="stores")
+    src = tmp_path / "store_visits.csv"
+    src.write_text(
+        "visit_id,store_id,customer_source,customer_id,visited_at\n"
+        "V1,S1,pos,P7,2024-02-01\n"  # good
+        "V2,S1,pos,,2024-02-01\n"  # half-filled customer reference
+        "V3,S404,web,NOPE,2024-02-01\n"  # unknown store and unknown customer
+        "V1,S404,,,2024-02-02\n"  # duplicate of row 1 and unknown store
+        "V5,S2,,,2024-02-03\n"  # good, anonymous
+    )
+    result = import_file(workspace, "store_visits", src)
+    assert result.counts() == {"read": 5, "loaded": 2, "quarantined": 3}
+    by_row = {r.row_number: r for r in open_quarantine(workspace, "store_visits")}
+    assert (by_row[2].field, by_row[2].reason) == (
+        "customer_source", "customer_source and customer_id must be filled together or left empty together"
+    )
+    assert by_row[3].field == "store_id"
+    assert by_row[3].reason.startswith("unknown store_id 'S404'")
+    assert "; also field customer_source: unknown customer_source/customer_id 'web/NOPE'" in by_row[3].reason
+    assert by_row[4].field == "visit_id"
+    assert by_row[4].reason.startswith("duplicate key visit_id 'V1' (same as row 1; the first one was kept)")
+    assert "; also field store_id: unknown store_id 'S404'" in by_row[4].reason
+    assert raw_rows(workspace, "SELECT visit_id FROM store_visits ORDER BY 1") == [("V1",), ("V5",)]

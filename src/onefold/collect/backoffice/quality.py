@@ -26,7 +26,7 @@ from onefold.store.workspace import WorkspacePaths, open_state
 
 DUPLICATE_FIELDS: dict[str, tuple[str, ...]] = {"customers": ("email", "phone", "loyalty_id")}
 ORPHAN_PREFIX = "unknown "
-"""Reference failures start with this (see checks._reference_expr)."""
+"""Reference failures start with this (see checks._orphans)."""
 
 
 @dataclass
