@@ -154,10 +154,9 @@ def f1_against_febrl(pairs: list[tuple[str, str]]) -> tuple[float, float, float]
 
 
 def run_synthetic(people: int, path: str) -> tuple[float, float, float, float, int]:
-    """onefold on the synthetic CDP set (tests/identity/synthetic.py): (seconds, P, R, F1, records)."""
-    from tests.identity import synthetic
-
+    """onefold on the synthetic CDP set (`onefold.demo.cdp_people`): (seconds, P, R, F1, records)."""
     from onefold.config import IdentitySettings
+    from onefold.demo import cdp_people as synthetic
     from onefold.identity.evaluate import pairwise_scores
     from onefold.identity.match_file import match_file
 

@@ -11,12 +11,12 @@ import pyarrow as pa
 import pytest
 
 from onefold.config import IdentitySettings, load_settings
+from onefold.demo import cdp_people as synthetic
 from onefold.errors import InputError
 from onefold.identity.build_step import identity_step, make_identity_step
 from onefold.identity.constraints import add_cannot_link
 from onefold.store.build import BuildContext, BuildStep, connect_duckdb, run_build
 from onefold.store.workspace import WorkspacePaths, init_workspace, open_state
-from tests.identity import synthetic
 
 CUSTOMER_COLUMNS = ["source", "source_customer_id", "first_name", "last_name", "email", "phone", "street", "city",
                     "postcode", "state", "country", "date_of_birth", "loyalty_id", "created_at"]

@@ -15,6 +15,11 @@ CASES: list[tuple[FieldType, str | None, str | None, str]] = [
     ("first_name", "katherine", "katharina", "jaro_winkler>=0.80"),
     ("first_name", "Bob", "robert", "nickname"),
     ("first_name", "kathy", "katherine", "nickname"),
+    ("first_name", "tom", "tmo", "one_typo"),  # Jaro-Winkler sees no transposition in 3 letters
+    ("first_name", "sue", "se", "one_typo"),
+    ("first_name", "bil", "william", "nickname"),  # a typo in the short form
+    ("first_name", "margcaret", "maggie", "nickname"),  # ... or in the formal one
+    ("first_name", "mark", "william", "else"),
     ("first_name", "alice", "zoe", "else"),
     ("first_name", None, "zoe", "null"),
     ("last_name", "O'Brien", "obrien", "exact"),

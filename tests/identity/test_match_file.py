@@ -81,3 +81,16 @@ def test_missing_columns_and_bad_field_options_are_reported_together(tmp_path: P
                    "--out", str(tmp_path / "o.csv"), check=False)
     assert proc.returncode == 1 and "no such file" in proc.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_well_formed_files_are_read_by_duckdb_without_the_validating_reader(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import onefold.identity.csv_input as csv_input
+
+    def slow_path(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the row-by-row validating reader ran on a well-formed file")
+
+    monkeypatch.setattr(csv_input, "_read_validating", slow_path)
+    table = read_records_csv(_write(tmp_path / "people.csv", PEOPLE + FILLER), id_column="cid", columns=["fn", "mail"])
+    assert table.column_names == ["cid", "fn", "mail"] and table.num_rows == len(PEOPLE) + len(FILLER)
+    assert table.column("mail").null_count == 1

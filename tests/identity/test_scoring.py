@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from onefold.identity.fields import FIELD_SPECS
+from onefold.identity.fields import FIELD_SPECS, level_names
 from onefold.identity.scoring import combine_weights, household_cap, name_conflict
 
 TYPES = ["first_name", "last_name", "phone", "address", "city", "postcode", "date_of_birth"]
@@ -44,7 +44,7 @@ def test_given_name_conflicts_are_vetoed_unless_a_strong_id_agrees() -> None:
         _gamma(e_first, 0, -1),       # different first name, same surname: a relative
         _gamma(e_first, 0, 0),        # ... but the same birth date: left to the weights
         _gamma(e_first, e_last, -1),  # both names differ
-        _gamma(2, 0, -1),             # a nickname is not a conflict
+        _gamma(level_names("first_name").index("nickname"), 0, -1),  # a nickname is not a conflict
     ], dtype=np.int8)
     assert name_conflict(gamma, SPECS, households=True).tolist() == [True, False, True, False]
     assert name_conflict(gamma, SPECS, households=False).tolist() == [False, False, True, False]

@@ -13,15 +13,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from onefold.identity.fields import PARTNERS, Level
-from onefold.identity.nicknames import CANONICAL
+from onefold.identity.nicknames import canonical_forms
 from onefold.identity.records import FieldColumn, IntArray, ObjArray, RecordSet
 
 Gamma = npt.NDArray[np.int8]
 NULL = -1
+_DISTANCES: dict[str, Any] = {"levenshtein": Levenshtein.distance, "osa": OSA.distance}
 
 
 def compare(records: RecordSet, left: IntArray, right: IntArray, *, workers: int = 1) -> Gamma:
@@ -83,7 +84,7 @@ class _Metrics:
 
     def _loosest(self, kind: str) -> float:
         values = [lv.threshold for lv in self.column.spec.levels if lv.kind == kind]
-        return max(values) if kind == "levenshtein" else min(values)
+        return max(values) if kind in _DISTANCES else min(values)
 
     def _score(self, kind: str) -> npt.NDArray[np.floating[Any]]:
         if kind not in self._cache:
@@ -92,15 +93,15 @@ class _Metrics:
                 self._cache[kind] = _similarity(self.a, self.b, JaroWinkler.normalized_similarity, cut, self.workers)
             elif kind == "token_sort":
                 self._cache[kind] = _similarity(self.a, self.b, fuzz.token_sort_ratio, cut * 100, self.workers) / 100
-            else:  # levenshtein
-                self._cache[kind] = cpdist(self.a, self.b, scorer=Levenshtein.distance, score_cutoff=int(cut),
+            else:  # an edit distance
+                self._cache[kind] = cpdist(self.a, self.b, scorer=_DISTANCES[kind], score_cutoff=int(cut),
                                            dtype=np.int32, workers=self.workers)
         return self._cache[kind]
 
     def satisfies(self, level: Level) -> npt.NDArray[np.bool_]:
         if level.kind in ("jaro_winkler", "token_sort"):
             return self._score(level.kind) >= level.threshold
-        if level.kind == "levenshtein":
+        if level.kind in _DISTANCES:
             return self._score(level.kind) <= level.threshold
         if level.kind == "crossed":
             return self._crossed(level.threshold)
@@ -127,7 +128,9 @@ class _Metrics:
 def _exact_kinds(level: Level, a: ObjArray, b: ObjArray) -> npt.NDArray[np.bool_]:
     """Levels decided by equality of a derived value; all values are non-null strings."""
     if level.kind == "nickname":
-        return _tail_equal([CANONICAL.get(s, s) for s in a], [CANONICAL.get(s, s) for s in b])
+        forms = canonical_forms(np.unique(np.concatenate([a, b])).tolist())
+        return np.fromiter((not forms[x].isdisjoint(forms[y]) for x, y in zip(a, b, strict=True)), dtype=bool,
+                           count=len(a))
     if level.kind == "email_local":
         return _tail_equal([s.split("@", 1)[0] for s in a], [s.split("@", 1)[0] for s in b])
     if level.kind == "phone_tail":

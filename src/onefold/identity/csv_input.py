@@ -50,8 +50,8 @@ def _read_with_duckdb(path: Path, wanted: list[str]) -> pa.Table | None:
         bad = con.execute(
             f"SELECT count(*) FILTER (WHERE nullif(trim({ident}), '') IS NULL), count(*) - count(DISTINCT trim({ident}))"
             " FROM _of_csv"
-        ).fetchone()
-        if bad is None or bad[0] or bad[1]:
+        ).fetchall()[0]  # fetchall finishes the result: the connection refuses new work before that
+        if bad[0] or bad[1]:
             return None
         select = ", ".join([f"trim({ident}) AS {ident}", *(quote(c) for c in wanted[1:])])
         return con.sql(f"SELECT {select} FROM _of_csv").to_arrow_table()

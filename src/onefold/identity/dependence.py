@@ -36,19 +36,40 @@ def adjust_nested_locations(
     field_weights: FloatArray, gamma: Gamma, records: RecordSet, m: list[FloatArray], u: list[FloatArray]
 ) -> FloatArray:
     """Replace the exact-agreement weight of each location field by its weight given a more specific
-    agreeing location field (see module docstring). Returns a new array; other cells are unchanged."""
+    location field's outcome (see module docstring). Returns a new array; other cells are unchanged.
+
+    Where the more specific field A agrees, B's weight is log2(m_B / r(B|A)). Where A is present on
+    both sides but differs (a move, or two people in one town), agreeing on B is weaker evidence
+    than B's marginal weight says: most matches that agree on B do so *because* they agree on A. By
+    the chain rule, with ρ = (r − u_B) / (1 − u_B) the measured nesting (0 independent, 1 nested) and
+    P(A, B | match) = m_A (m_B + (1 − m_B) ρ):
+        P(B | ¬A, match) = (m_B − P(A, B | match)) / (1 − m_A),   P(B | ¬A, non-match) = (u_B − u_A r) / (1 − u_A).
+    Independent fields (ρ = 0) keep their weight; for nested ones, same town but another postcode
+    counts only as much as the data's matches actually move within a town.
+    """
     columns = records.columns
     location = [k for k, col in enumerate(columns) if col.spec.location]
     order = sorted(location, key=lambda k: u[k][0])  # most specific (rarest agreement) first
     out = field_weights.copy()
     for position, k in enumerate(order):
+        m_b, u_b = max(float(m[k][0]), 1e-9), float(u[k][0])
         for j in order[:position]:
             r = conditional_agreement(columns[j], columns[k])
-            if r <= u[k][0]:
+            if r <= u_b:
                 continue
             both = (gamma[:, j] == 0) & (gamma[:, k] == 0)
-            conditional = float(np.log2(max(m[k][0], 1e-9) / r))
+            conditional = float(np.log2(m_b / r))
             out[both, k] = np.minimum(out[both, k], conditional)
+            m_a, u_a = float(m[j][0]), float(u[j][0])
+            nesting = (r - u_b) / (1 - u_b) if u_b < 1 else 0.0
+            m_b_not_a = (m_b - m_a * (m_b + (1 - m_b) * nesting)) / max(1 - m_a, 1e-9)
+            u_b_not_a = (u_b - u_a * r) / max(1 - u_a, 1e-9)
+            if u_b_not_a <= 0:
+                continue
+            # No term-frequency bonus here: a rare town says the records are the same person only when
+            # they agree on it because they live there, and after a move that is no longer why.
+            moved = (gamma[:, j] > 0) & (gamma[:, k] == 0)
+            out[moved, k] = np.minimum(out[moved, k], float(np.log2(max(m_b_not_a, 1e-9) / u_b_not_a)))
     return out
 
 

@@ -34,7 +34,8 @@ FieldType = Literal[
 ]
 FIELD_TYPES: tuple[FieldType, ...] = FieldType.__args__  # type: ignore[attr-defined]
 
-LevelKind = Literal["exact", "crossed", "nickname", "jaro_winkler", "levenshtein", "token_sort", "date_swap", "email_local", "phone_tail"]
+LevelKind = Literal["exact", "crossed", "nickname", "jaro_winkler", "levenshtein", "osa", "token_sort", "date_swap",
+                    "email_local", "phone_tail"]
 Normalizer = Literal["text", "name", "email", "phone", "digits", "date"]
 
 
@@ -43,10 +44,14 @@ class Level:
     """One comparison level: a pair is in this level when ``kind`` holds at ``threshold``.
 
     ``jaro_winkler``/``token_sort``: similarity in [0, 1] at least ``threshold``;
-    ``levenshtein``: edit distance at most ``threshold``; ``date_swap``: day and month transposed;
+    ``levenshtein``: edit distance at most ``threshold``; ``osa``: the same counting a transposition of
+    neighbours as one edit (optimal string alignment) — the typo level of short names, where
+    Jaro-Winkler's match window is too narrow to see "tom"/"tmo" or "sue"/"se"; ``date_swap``: day and
+    month transposed;
     ``crossed``: the value is similar (Jaro-Winkler ≥ ``threshold``) to the other record's partner
     field (first ↔ last name, address ↔ address2) — fields typed into the wrong box;
-    ``nickname``: the same given name in formal and short form (``nicknames.CANONICAL``);
+    ``nickname``: the same given name in formal and short form, tolerating one typo on either side
+    (``nicknames.canonical_forms``);
     ``email_local``: same mailbox name (text before @); ``phone_tail``: same last ``threshold`` digits.
     """
 
@@ -89,10 +94,11 @@ _EXACT = Level("exact", "exact")
 _NAME_LEVELS = (
     _EXACT,
     Level("jaro_winkler>=0.92", "jaro_winkler", 0.92),
+    Level("one_typo", "osa", 1),
     Level("swapped_with_partner", "crossed", 0.92),
     Level("jaro_winkler>=0.80", "jaro_winkler", 0.80),
 )
-_FIRST_NAME_LEVELS = (*_NAME_LEVELS[:2], Level("nickname", "nickname"), *_NAME_LEVELS[2:])
+_FIRST_NAME_LEVELS = (*_NAME_LEVELS[:3], Level("nickname", "nickname"), *_NAME_LEVELS[3:])
 _ADDRESS_LEVELS = (
     _EXACT,
     Level("levenshtein<=2", "levenshtein", 2),

@@ -153,7 +153,7 @@ def match_records(
         prior_weight = math.log2(prior / (1 - prior))
         cap = household_cap(gamma, [col.field_type for col in records.columns], records=n)
     params = model.params
-    field_weights = model.field_weights(gamma) + tf_adjustments(records, gamma, candidates.left, u)
+    field_weights = model.field_weights(gamma) + tf_adjustments(records, gamma, candidates.left, candidates.right, u)
     field_weights = adjust_nested_locations(field_weights, gamma, records, params.m, u)
     weight = combine_weights(field_weights, specs, cap=cap) + prior_weight
     vetoed = name_conflict(gamma, specs, households=math.isfinite(cap))

@@ -8,6 +8,10 @@ so two different formal names sharing a diminutive can still meet through it.
 
 from __future__ import annotations
 
+import numpy as np
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import cdist
+
 _GROUPS: tuple[tuple[str, ...], ...] = (
     ("alexander", "alex", "al", "xander", "sandy"), ("alexandra", "alex", "lexie", "sandra"),
     ("andrew", "andy", "drew"), ("anthony", "tony"), ("barbara", "barb", "babs"),
@@ -47,4 +51,22 @@ CANONICAL: dict[str, str] = _canonical()
 """Lower-case name → the formal name of its (first) group; names not listed map to themselves."""
 
 
-__all__ = ["CANONICAL"]
+def canonical_forms(names: list[str]) -> dict[str, frozenset[str]]:
+    """Each name's possible formal names, allowing one typo: {"bil": {"william"}, "tmo": {"thomas"}}.
+
+    A listed name maps to its formal name. An unlisted one may be a listed name mistyped ("bil",
+    "wlliam", "margcaret"): it maps to itself and to the formal names of every listed name one edit
+    (optimal string alignment) away, so "bil" meets "william" and "tmo" meets "thomas". Computed once
+    per distinct name over the whole list of names in one vectorised pass.
+    """
+    forms = {n: frozenset((CANONICAL[n],)) for n in names if n in CANONICAL}
+    unlisted = [n for n in names if n not in CANONICAL]
+    if unlisted:
+        keys = sorted(CANONICAL)
+        near = cdist(unlisted, keys, scorer=OSA.distance, score_cutoff=1, dtype=np.int32, workers=-1) <= 1
+        for name, row in zip(unlisted, near, strict=True):
+            forms[name] = frozenset([name, *(CANONICAL[keys[k]] for k in np.flatnonzero(row).tolist())])
+    return forms
+
+
+__all__ = ["CANONICAL", "canonical_forms"]

@@ -93,19 +93,28 @@ def _fallback(levels: int) -> FloatArray:
     return m
 
 
-def tf_adjustments(records: RecordSet, gamma: Gamma, left: np.ndarray, u: list[FloatArray]) -> FloatArray:
-    """Extra log2 weight per pair and field: log2(u_exact / frequency of the agreed value).
+def tf_adjustments(records: RecordSet, gamma: Gamma, left: np.ndarray, right: np.ndarray,
+                   u: list[FloatArray]) -> FloatArray:
+    """Extra log2 weight per pair and field from the frequency of the values compared.
 
-    Applied only where the pair agrees exactly on a field whose spec asks for it; zero elsewhere.
+    Exact agreement: log2(u_exact / frequency of the agreed value), up or down. Near agreement (a
+    typo, a nickname): log2(u_exact / frequency of the more common of the two values), only ever
+    down — "rick" and "richard" agree about as often by chance as "richard" does, so a nickname or a
+    typo of a common name is never stronger evidence than agreeing exactly on it (Splink applies
+    the more common value's frequency to fuzzy levels the same way). Only fields whose spec asks
+    for it; zero elsewhere.
     """
     out = np.zeros(gamma.shape, dtype=np.float64)
     for k, column in enumerate(records.columns):
         if not column.spec.tf_adjust or column.non_null == 0:
             continue
         exact = gamma[:, k] == 0
-        codes = column.codes[left[exact]]
-        freq = column.counts[codes] / column.non_null
+        freq = column.counts[column.codes[left[exact]]] / column.non_null
         out[exact, k] = np.log2(u[k][0] / freq)
+        fuzzy_levels = [i for i, level in enumerate(column.spec.levels) if i > 0 and level.kind != "crossed"]
+        near = np.flatnonzero(np.isin(gamma[:, k], fuzzy_levels))
+        common = np.maximum(column.counts[column.codes[left[near]]], column.counts[column.codes[right[near]]])
+        out[near, k] = np.minimum(np.log2(u[k][0] * column.non_null / common), 0.0)
     return out
 
 

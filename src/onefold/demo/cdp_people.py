@@ -5,11 +5,17 @@ call centre, loyalty) with typos, nicknames, moves, changed emails and phones, p
 several formats and missing fields; common names are shared by many unrelated people; households
 share surname, address and landline; and placeholder values are typed in by staff for thousands of
 unrelated customers (``test@test.com``, ``0000000000``, plus junk the blocklist does not know).
+
+Places are sized like real ones (`_places`): a customer base covers a region whose postcodes each hold
+a few to a few hundred customers and whose cities range from one-postcode towns to large cities with
+hundreds of postcodes, so the number of places grows with the number of people instead of packing a
+million customers into a fixed list of towns. Used by the identity tests and `bench/identity.py`.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import random
 import string
 from dataclasses import dataclass
@@ -80,17 +86,54 @@ def _phone_format(rng: random.Random, digits: str) -> str:
     return rng.choice([f"({a}) {b}-{c}", f"{a}.{b}.{c}", f"+1 {a} {b} {c}", digits, f"{a}-{b}-{c}", f"1{digits}"])
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    city: str
+    postcode: str
+    state: str
+    streets: tuple[str, ...]
+
+
+PEOPLE_PER_POSTCODE = 10
+"""Mean customers per postcode: a retailer's share (~0.1–0.3 %) of a postcode's residents (a few
+thousand on average, US ZIP codes hold ~8,000); the log-normal spread below gives the real long tail."""
+
+
+def _places(rng: random.Random, people: int) -> tuple[list[Place], list[float]]:
+    """Postcodes grouped into cities, each postcode with its relative size (customer share).
+
+    Postcode sizes are log-normal (σ = 0.7: the largest of tens of thousands is ~15× the mean, as for
+    ZIP code populations); a city holds a Pareto-distributed number of postcodes (most towns one or
+    two, a few cities hundreds), so city names are shared by many postcodes and their frequencies are
+    heavy-tailed. Each postcode has its own few dozen street names, so unrelated neighbours share
+    streets but rarely house numbers.
+    """
+    wanted = max(people // PEOPLE_PER_POSTCODE, 20)
+    places: list[Place] = []
+    used: set[str] = set()
+    while len(places) < wanted:
+        city = _word(rng, rng.randint(2, 3)) + rng.choice(["ville", " city", "ton", " springs", ""])
+        state = rng.choice(STATES)
+        for _ in range(min(int(rng.paretovariate(1.1)), 400, wanted - len(places))):
+            code = f"{rng.randint(10000, 99999)}"
+            while code in used:
+                code = f"{rng.randint(10000, 99999)}" if len(used) < 80_000 else f"{rng.randint(100000, 999999)}"
+            used.add(code)
+            streets = tuple(f"{_word(rng, rng.randint(2, 3))} {rng.choice(['st', 'ave', 'road', 'lane'])}"
+                            for _ in range(rng.randint(10, 40)))
+            places.append(Place(city, code, state, streets))
+    return places, [rng.lognormvariate(0.0, 0.7) for _ in places]
+
+
 def _people(rng: random.Random, count: int) -> list[Person]:
     rare_first = [_word(rng, rng.randint(2, 3)) for _ in range(3000)]
     rare_last = [_word(rng, rng.randint(2, 4)) for _ in range(8000)]
-    cities = [(_word(rng, rng.randint(2, 3)) + rng.choice(["ville", " city", "ton", " springs", ""]),
-               rng.choice(STATES)) for _ in range(400)]
-    postcodes = {city: [f"{rng.randint(10000, 99999)}" for _ in range(rng.randint(1, 3))] for city, _ in cities}
+    places, sizes = _places(rng, count)
+    cumulative = list(itertools.accumulate(sizes))
 
     def address() -> tuple[str, str, str, str]:
-        city, state = rng.choice(cities)
-        street = f"{rng.randint(1, 9999)} {_word(rng, rng.randint(2, 3))} {rng.choice(['st', 'ave', 'road', 'lane'])}"
-        return street, city, rng.choice(postcodes[city]), state
+        place = rng.choices(places, cum_weights=cumulative)[0]
+        return f"{rng.randint(1, 9999)} {rng.choice(place.streets)}", place.city, place.postcode, place.state
 
     people: list[Person] = []
     while len(people) < count:
