@@ -91,11 +91,12 @@ def test_net_clv_serial_returners_and_churn_against_truth(demo: tuple[Path, Work
     rows = con.execute("SELECT profile_id, serial_returner, churn_probability, expected_net_value"
                        " FROM customer_value").fetchall()
     # Aggregate net value over the 52-week horizon (the truth is undiscounted, so is expected_net_value).
-    # NOT the issue's ±2 % target: on this seed the calibrated MBG/NBD over-predicts by ~40 % (see the
-    # value section of bench/README.md); this bound only guards against gross breakage.
+    # Not the issue's ±2 % target: 1,500 persons are too few (the realised truth alone spreads by about
+    # ±8 %, see bench/value_demo.py and bench/README.md); this bound catches a biased model (it was
+    # +40 % here before the seasonal clock, cohort fits and service projection).
     predicted = sum(r[3] for r in rows if r[3] is not None)
     actual = sum(float(r["future_net_value"]) for r in _truth(data, "net_value"))
-    assert 0.5 * actual < predicted < 2.0 * actual
+    assert 0.8 * actual < predicted < 1.2 * actual
     flagged = {person[r[0]] for r in rows if r[1] and r[0] in person}
     serial = {r["person_id"] for r in _truth(data, "serial_returners") if r["is_serial_returner"] == "1"}
     tp = len(flagged & serial)

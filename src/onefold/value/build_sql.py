@@ -177,26 +177,24 @@ PROFITABILITY_BY_STORE = "CREATE OR REPLACE TABLE profitability_by_store AS " + 
 PROFITABILITY_BY_CHANNEL = "CREATE OR REPLACE TABLE profitability_by_channel AS " + _PROFITABILITY.format(
     dim="channel", where="")
 
-# Gross revenue and net value per profile in ($lo, $hi], each item dated as the truth files date it:
-# orders (revenue, cost of goods, shipping) by order time, returns (refunds, goods back) by return
-# time, tickets by opening time. Returns of a busy December land in January's window.
-WINDOW_MONEY = """
-WITH o AS (
-  SELECT profile_id, SUM(total) AS gross, SUM(cost) AS cost, SUM(shipping_cost) AS shipping
-  FROM _v_orders WHERE ordered_at > $lo AND ordered_at <= $hi GROUP BY profile_id),
-r AS (
-  SELECT o.profile_id, SUM(COALESCE(r.refund_amount, 0))::DOUBLE AS refunds,
-         SUM(r.qty * COALESCE(p.unit_cost, 0))::DOUBLE AS cost_back
-  FROM returns r JOIN _v_orders o ON o.order_id = r.order_id
-  LEFT JOIN order_items i ON i.order_id = r.order_id AND i.line_number = r.line_number
-  LEFT JOIN products p ON p.sku = COALESCE(r.sku, i.sku)
-  WHERE r.returned_at > $lo AND r.returned_at <= $hi GROUP BY o.profile_id),
-t AS (
-  SELECT k.profile_id, SUM(COALESCE(t.handling_cost, 0))::DOUBLE AS service
-  FROM tickets t JOIN _v_key k ON k.customer_source = t.customer_source AND k.customer_id = t.customer_id
-  WHERE t.opened_at > $lo AND t.opened_at <= $hi GROUP BY k.profile_id)
-SELECT profile_id, COALESCE(o.gross, 0) AS gross,
-       COALESCE(o.gross, 0) - COALESCE(r.refunds, 0) - (COALESCE(o.cost, 0) - COALESCE(r.cost_back, 0))
-         - COALESCE(o.shipping, 0) - COALESCE(t.service, 0) AS net
-FROM o FULL JOIN r USING (profile_id) FULL JOIN t USING (profile_id)
+# Per profile (ordered like _v_money): service cost, when its first customer record was created, and
+# when it was first seen at all (record created, first order or first ticket); with the day the data
+# starts (DATA_START) these give the weeks of exposure to service cost and whether the customer was
+# already on the books when the data starts (see build_clv.py).
+PROFILE_EXPOSURE = """
+WITH records AS (
+  SELECT k.profile_id, MIN(c.created_at) AS seen_at FROM customers c
+  JOIN _v_key k ON k.customer_source = c.source AND k.customer_id = c.source_customer_id GROUP BY 1),
+seen AS (
+  SELECT profile_id, seen_at FROM records
+  UNION ALL SELECT profile_id, MIN(ordered_at) FROM _v_orders GROUP BY 1
+  UNION ALL SELECT k.profile_id, MIN(t.opened_at) FROM tickets t
+  JOIN _v_key k ON k.customer_source = t.customer_source AND k.customer_id = t.customer_id GROUP BY 1)
+SELECT m.profile_id, m.service_cost, ANY_VALUE(r.seen_at) AS first_record, MIN(s.seen_at) AS first_seen
+FROM _v_money m LEFT JOIN records r USING (profile_id) LEFT JOIN seen s USING (profile_id)
+GROUP BY m.profile_id, m.service_cost ORDER BY m.profile_id
+"""
+
+DATA_START = """
+SELECT LEAST((SELECT MIN(ordered_at) FROM orders), (SELECT MIN(opened_at) FROM tickets))
 """

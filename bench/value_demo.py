@@ -1,0 +1,210 @@
+"""Demo-truth checks of the "value" build step (#6): the generated retailer against its truth files.
+
+For each (persons, seed): ``onefold demo generate``, import every entity parents-first, full
+``onefold build`` (events, back office, identity, value), then compare ``customer_value`` with
+``truth/``. A profile stands for the person owning most of its customer records.
+
+Columns: money over the observed period vs truth (all six sums); Σ expected_net_value (52 weeks,
+undiscounted) vs Σ truth ``future_net_value``; serial-returner precision / recall by person, with
+the missed persons split into "identity" (the person's orders are spread over several profiles and
+no single profile has the 4 orders the rule needs) and "rule" misses; churn AUC and calibration
+(ECE) of ``churn_probability`` against truth ``churned``. The truth is the reference everywhere.
+
+Run: ``.venv/bin/python bench/value_demo.py [--cases 1500:11,3000:42,10000:42] [--keep DIR]``.
+``--keep`` caches generated data and built workspaces; a cached workspace re-runs only the value
+step (on a copy of its warehouse), so a model change is measured without re-running identity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from onefold.collect.backoffice import import_file
+from onefold.config import load_settings
+from onefold.demo import generate
+from onefold.pipeline import build
+from onefold.store.build import BuildContext
+from onefold.store.workspace import WorkspacePaths, init_workspace, open_state
+from onefold.value.build_step import value_step
+from onefold.value.churn import evaluate
+
+ENTITY_ORDER = ["customers", "products", "stores", "orders", "order_items", "returns", "tickets",
+                "email_interactions", "store_visits", "consents", "inventory"]
+MONEY = ["gross_revenue", "refunds", "cogs", "shipping_cost", "service_cost", "net_value"]
+
+
+@dataclass
+class CaseResult:
+    persons: int
+    seed: int
+    money_max_abs_diff: float
+    predicted_net: float
+    truth_net: float
+    precision: float
+    recall: float
+    missed: int
+    missed_identity: int
+    auc: float
+    ece: float
+    brier: float
+    churn_rate: float
+    seconds: float
+
+    @property
+    def net_error(self) -> float:
+        return self.predicted_net / self.truth_net - 1
+
+
+def prepare(root: Path, persons: int, seed: int) -> tuple[Path, WorkspacePaths, bool]:
+    """(data dir, workspace, whether it was built now). Reuses a finished build under ``root``."""
+    data, ws = root / "data", root / "ws"
+    done = root / "built"
+    if done.exists():
+        return data, WorkspacePaths(ws), False
+    shutil.rmtree(root, ignore_errors=True)
+    generate(data, customers=persons, seed=seed)
+    paths = init_workspace(ws)
+    settings = load_settings(paths.root)
+    for entity in ENTITY_ORDER:
+        result = import_file(paths, entity, data / f"{entity}.csv", settings=settings)
+        if result.quarantined:
+            raise SystemExit(f"{entity}: {result.quarantined} rows quarantined")
+    build(paths, settings)
+    done.touch()
+    return data, paths, True
+
+
+def rerun_value_step(paths: WorkspacePaths, into: Path) -> Path:
+    """Copy the built warehouse and run the current value step on the copy."""
+    db = into / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse_db, db)
+    con = duckdb.connect(str(db))
+    state = open_state(paths)
+    try:
+        value_step(BuildContext(paths, load_settings(paths.root), con, state, False, lambda _m, _f: None))
+        con.execute("CHECKPOINT")
+    finally:
+        state.close()
+        con.close()
+    return db
+
+
+def read_truth(data: Path, name: str) -> list[dict[str, str]]:
+    with open(data / "truth" / f"{name}.csv") as fh:
+        return list(csv.DictReader(fh))
+
+
+def person_of_profile(con: duckdb.DuckDBPyConnection, data: Path) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT rp.profile_id, p.person_id, count(*) AS n FROM record_profile rp JOIN read_csv(?, all_varchar=true) p"
+        " ON p.record_type = 'customer' AND p.source = rp.source AND p.record_id = rp.record_id"
+        " WHERE rp.record_type = 'customer' GROUP BY ALL ORDER BY n DESC, rp.profile_id, p.person_id",
+        [str(data / "truth" / "person_of_record.csv")]).fetchall()
+    out: dict[str, str] = {}
+    for profile, person, _ in rows:
+        out.setdefault(profile, person)
+    return out
+
+
+def max_orders_per_profile(con: duckdb.DuckDBPyConnection, data: Path) -> dict[str, int]:
+    """Per person: the most non-cancelled orders any single profile of theirs holds."""
+    rows = con.execute(
+        "SELECT p.person_id, max(v.orders) FROM customer_value v JOIN record_profile rp USING (profile_id)"
+        " JOIN read_csv(?, all_varchar=true) p ON p.record_type = 'customer' AND p.source = rp.source"
+        " AND p.record_id = rp.record_id WHERE rp.record_type = 'customer' GROUP BY p.person_id",
+        [str(data / "truth" / "person_of_record.csv")]).fetchall()
+    return {person: int(n) for person, n in rows}
+
+
+def measure(data: Path, db: Path, persons: int, seed: int, seconds: float) -> CaseResult:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        ours = con.execute("SELECT sum(gross_revenue), sum(refunds), sum(cogs), sum(shipping_cost),"
+                           " sum(service_cost), sum(net_margin) FROM customer_value").fetchone()
+        net_truth = read_truth(data, "net_value")
+        expected = [sum(float(r[k]) for r in net_truth) for k in MONEY]
+        money_diff = max(abs(a - b) for a, b in zip(ours or (), expected, strict=True))
+        predicted = float(con.execute("SELECT sum(expected_net_value) FROM customer_value").fetchone()[0] or 0.0)
+        actual = sum(float(r["future_net_value"]) for r in net_truth)
+
+        person = person_of_profile(con, data)
+        rows = con.execute("SELECT profile_id, serial_returner, churn_probability FROM customer_value").fetchall()
+        flagged = {person[p] for p, flag, _ in rows if flag and p in person}
+        serial = {r["person_id"] for r in read_truth(data, "serial_returners") if r["is_serial_returner"] == "1"}
+        tp = len(flagged & serial)
+        missed = serial - flagged
+        best = max_orders_per_profile(con, data)
+        rule_orders = 4  # truth.SERIAL_MIN_ORDERS
+        missed_identity = sum(1 for p in missed if best.get(p, 0) < rule_orders)
+
+        churn = {r["person_id"]: int(r["churned"]) for r in read_truth(data, "churn")}
+        # A person split over several profiles gets the churn score of their main profile (most orders).
+        score: dict[str, tuple[float, float]] = {}
+        for p, orders, prob in con.execute("SELECT profile_id, orders, churn_probability FROM customer_value"
+                                           " WHERE churn_probability IS NOT NULL").fetchall():
+            who = person.get(p)
+            if who in churn and (who not in score or orders > score[who][0]):
+                score[who] = (orders, prob)
+        ids = sorted(score)
+        metrics = evaluate(np.array([churn[i] for i in ids]), np.array([score[i][1] for i in ids]))
+    finally:
+        con.close()
+    return CaseResult(persons, seed, money_diff, predicted, actual, tp / max(len(flagged), 1),
+                      tp / max(len(serial), 1), len(missed), missed_identity, metrics["auc"], metrics["ece"],
+                      metrics["brier"], metrics["churn_rate"], seconds)
+
+
+def run_case(persons: int, seed: int, keep: Path | None) -> CaseResult:
+    with tempfile.TemporaryDirectory(prefix="onefold-value-demo-") as tmp:
+        root = (keep if keep else Path(tmp)) / f"demo_{persons}_{seed}"
+        start = time.perf_counter()
+        data, paths, fresh = prepare(root, persons, seed)
+        db = paths.warehouse_db if fresh else rerun_value_step(paths, Path(tmp))
+        return measure(data, db, persons, seed, time.perf_counter() - start)
+
+
+def print_table(results: list[CaseResult]) -> None:
+    print("| demo (persons, seed) | money vs truth (max abs diff) | Σ expected net 52 w | truth Σ future net | error |"
+          " serial P / R | missed (identity split) | churn AUC | ECE | Brier | churn rate |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r.persons:,}, {r.seed} | {r.money_max_abs_diff:.2f} | {r.predicted_net:,.0f} | {r.truth_net:,.0f} |"
+              f" {r.net_error:+.1%} | {r.precision:.3f} / {r.recall:.3f} | {r.missed} ({r.missed_identity}) |"
+              f" {r.auc:.3f} | {r.ece:.3f} | {r.brier:.3f} | {r.churn_rate:.2f} |")
+    errors = np.array([r.net_error for r in results])
+    print(f"\nnet error over cases: mean {errors.mean():+.1%}, sd {errors.std(ddof=1) if len(errors) > 1 else 0:.1%};"
+          f" pooled {sum(r.predicted_net for r in results) / sum(r.truth_net for r in results) - 1:+.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", default="1500:11,3000:42,10000:42",
+                        help="comma-separated persons:seed pairs")
+    parser.add_argument("--keep", type=Path, help="cache generated data and builds in this folder")
+    parser.add_argument("--verbose", action="store_true", help="log the value step (seasonal factors, backtest)")
+    args = parser.parse_args()
+    if args.verbose:
+        logging.basicConfig(format="  %(message)s")
+        logging.getLogger("onefold.value").setLevel(logging.INFO)
+    cases = [tuple(int(v) for v in c.split(":")) for c in args.cases.split(",")]
+    results = []
+    for persons, seed in cases:
+        results.append(run_case(persons, seed, args.keep))
+        r = results[-1]
+        print(f"# {persons}:{seed} done in {r.seconds:.0f} s: net {r.net_error:+.1%}, P/R {r.precision:.3f}/"
+              f"{r.recall:.3f}, AUC {r.auc:.3f}", flush=True)
+    print_table(results)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""CLV columns of the "value" build step: gross and net CLV and expected net value per profile.
+
+Expected net value over the horizon = expected gross spend × the profile's margin ratio before
+service − expected service cost; ``net_clv`` is the same discounted. Three choices, each fixing a
+measured bias on the demo retailer (bench/value_demo.py, bench/README.md):
+
+* the purchase model runs on a seasonal clock (seasonality.py): in calendar weeks, customers seen
+  only in a Q4 peak looked faster than they are and the year ahead was over-predicted;
+* customers who were already on the books when the data starts (a customer record created before
+  the first order in the data) are fitted apart from those acquired inside it: the former's first
+  observed purchase is not their first purchase, so one mixture for both misfits (Fader, Hardie &
+  Lee recommend fitting by cohort);
+* service cost is projected per week of exposure, not as a share of spend (service.py): it goes on
+  for customers who stopped buying, and for profiles with no order at all.
+
+The margin ratio (net margin + service cost) / gross revenue is shrunk towards the population's with
+a prior worth two average orders (returns.py), so one returned jacket does not make a customer
+worthless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import numpy as np
+import pyarrow as pa
+
+from onefold.errors import ConfigError, Location
+from onefold.store.build import BuildContext
+from onefold.value import build_sql as sql
+from onefold.value.clv import clv, periodic_rate
+from onefold.value.gamma_gamma import GammaGamma
+from onefold.value.predict import MODELS
+from onefold.value.returns import shrunk_ratio
+from onefold.value.seasonality import SeasonalClock
+from onefold.value.service import discounted_weeks, weekly_service_rate
+from onefold.value.summary import RFMSummary, summarize
+
+log = logging.getLogger(__name__)
+
+#: below this many buyers in either group, one model is fitted for everybody
+MIN_COHORT = 200
+
+
+def order_days(orders: pa.Table) -> np.ndarray:
+    return orders.column("day").to_numpy(zero_copy_only=False).astype("datetime64[D]")
+
+
+def summary_on_clock(orders: pa.Table, clock: SeasonalClock, end: dt.date) -> RFMSummary:
+    """RFM summary up to ``end`` in operational weeks (seasonality.py)."""
+    on_clock = orders.set_column(orders.column_names.index("day"), "day", pa.array(clock.warp(order_days(orders))))
+    return summarize(on_clock, "profile_id", "day", "total", observation_end=clock.warp(np.datetime64(end))[()],
+                     freq="W")
+
+
+def _exposure(ctx: BuildContext) -> tuple[pa.Table, np.datetime64 | None]:
+    rows = ctx.con.sql(sql.PROFILE_EXPOSURE).to_arrow_table()
+    start = ctx.con.sql(sql.DATA_START).fetchall()[0][0]
+    return rows, None if start is None else np.datetime64(start, "s")
+
+
+def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table, orders: pa.Table,
+                end: dt.date) -> RFMSummary:
+    """Fill the CLV columns of ``cols`` (aligned with ``money``, sorted by profile_id); returns the
+    buyers' summary. Raises ConvergenceError / InputError when a model cannot be fitted."""
+    settings = ctx.settings.value
+    if settings.transaction_model not in MODELS:
+        raise ConfigError(f"unknown transaction model {settings.transaction_model!r}",
+                          location=Location(field="value.transaction_model"), remedy=f"use {', '.join(MODELS)}")
+    clock = SeasonalClock.from_purchases(order_days(orders))
+    log.info("value: seasonal factors %s", np.round(clock.factors, 3).tolist())
+    s = summary_on_clock(orders, clock, end)
+    profiles = money.column("profile_id").to_numpy(zero_copy_only=False)
+    at = np.searchsorted(profiles, s.customer_id)  # every buyer is a profile in _v_money
+    exposure, data_start = _exposure(ctx)
+    first_record = exposure.column("first_record").to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    on_books = (first_record < data_start)[at] if data_start is not None else np.zeros(len(at), dtype=bool)
+
+    horizon = clock.weeks_after(np.datetime64(end), settings.horizon_weeks)
+    x, tx, T, m = s.frequency, s.recency, s.T, s.monetary_value
+    gg = GammaGamma().fit(x, m)
+    spend = gg.expected_spend(x, m)
+    p_alive, purchases, gross, undiscounted = (np.empty(len(x)) for _ in range(4))
+    groups = [on_books, ~on_books] if min(on_books.sum(), (~on_books).sum()) >= MIN_COHORT else [np.ones_like(on_books)]
+    for g in groups:
+        tm = MODELS[settings.transaction_model]().fit(x[g], tx[g], T[g])
+        log.info("value: %s on %d buyers: %s", settings.transaction_model, int(g.sum()), tm.params)
+        p_alive[g] = tm.p_alive(x[g], tx[g], T[g])
+        purchases[g] = tm.expected_purchases(horizon, x[g], tx[g], T[g])
+        gross[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon,
+                       discount_rate=periodic_rate(settings.annual_discount_rate, "W"))
+        undiscounted[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon)
+
+    ratio = _margin_ratio(money)[at]
+    for name, values in (("frequency", x), ("recency", tx), ("T", T), ("p_alive", p_alive),
+                         ("expected_purchases", purchases), ("expected_spend", spend), ("gross_clv", gross),
+                         ("net_value_ratio", ratio), ("net_clv", gross * ratio),
+                         ("expected_net_value", undiscounted * ratio)):
+        cols[name][at] = values
+    _less_service(cols, money, _service_rates(exposure, data_start, end), settings.horizon_weeks,
+                  settings.annual_discount_rate)
+    return s
+
+
+def _margin_ratio(money: pa.Table) -> np.ndarray:
+    """(Net margin + service cost) / gross revenue per profile, shrunk with a prior of two average orders."""
+    def col(name: str) -> np.ndarray:
+        return np.asarray(money.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+    gross = col("gross_revenue")
+    prior = 2.0 * float(gross.sum() / max(col("orders").sum(), 1.0))
+    return shrunk_ratio(col("net_margin") + col("service_cost"), gross, prior_weight=max(prior, 1e-9))
+
+
+def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date) -> np.ndarray:
+    """Service cost per week ahead per profile (service.py), aligned with ``_v_money``."""
+    stop = np.datetime64(end + dt.timedelta(days=1), "s")
+    first = exposure.column("first_seen").to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    if data_start is not None:
+        first = np.maximum(first, data_start)
+    weeks = np.nan_to_num((stop - first).astype(np.float64) / (7 * 86400.0))
+    cost = np.asarray(exposure.column("service_cost").to_numpy(zero_copy_only=False), dtype=np.float64)
+    return weekly_service_rate(cost, weeks)
+
+
+def _less_service(cols: dict[str, np.ndarray], money: pa.Table, weekly_cost: np.ndarray, horizon: int,
+                  annual_rate: float) -> None:
+    """Net CLV and expected net value less service cost ahead; a profile without an order yet only
+    costs service (no purchase is predicted for it)."""
+    no_order = money.column("orders").to_numpy(zero_copy_only=False) == 0
+    pv_weeks = discounted_weeks(horizon, periodic_rate(annual_rate, "W"))
+    for name, weeks in (("net_clv", pv_weeks), ("expected_net_value", float(horizon))):
+        cols[name] = np.where(no_order, 0.0, cols[name]) - weekly_cost * weeks
+
+
+__all__ = ["MIN_COHORT", "clv_columns", "order_days", "summary_on_clock"]
