@@ -22,16 +22,18 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 import pyarrow as pa
 
 from onefold.errors import InputError, Location
 from onefold.identity.build_inputs import Nodes, deterministic_edges, load_nodes
+from onefold.identity.clustering import cluster
 from onefold.identity.constraints import cannot_link
 from onefold.identity.duck import load_records
 from onefold.identity.graph import Edge, resolve
 from onefold.identity.match_settings import match_options
-from onefold.identity.matcher import Trained, match_records
+from onefold.identity.matcher import MatchOptions, MatchResult, Trained, match_records
 from onefold.identity.normalize import Blocklist, normalize_identifier
 from onefold.identity.profile_ids import Assignment, RecordKey, assign_ids
 from onefold.identity.profile_space import publish, realtime_claims
@@ -75,10 +77,9 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
     ctx.progress(f"{len(edges):,} deterministic edges; matching customer records", 0.2)
     previous, created, aliases = _previous(ctx)
     trained = _previous_model(ctx, nodes, previous) if incremental else None
-    if trained is not None:
-        edges += _previous_links(ctx, index)
+    carried = _previous_links(ctx, index) if trained is not None else []
     review, model = _probabilistic_edges(ctx, edges, threshold=settings.match_threshold, trained=trained,
-                                         known=set(previous) if trained is not None else None)
+                                         known=set(previous) if trained is not None else None, carried=carried)
     _write(con, "identity_model", pa.table({"model": [model], "incremental": [trained is not None]}))
     constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
     ctx.progress("resolving the graph", 0.7)
@@ -143,7 +144,7 @@ def _previous_links(ctx: BuildContext, index: dict[RecordKey, int]) -> list[Edge
 
 
 def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: float, trained: Trained | None,
-                         known: set[RecordKey] | None) -> tuple[pa.Table, str | None]:
+                         known: set[RecordKey] | None, carried: list[Edge]) -> tuple[pa.Table, str | None]:
     con = ctx.con
     count = con.execute("SELECT count(*) FROM customers").fetchone()
     empty = pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.int64()),
@@ -167,6 +168,8 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
                            progress=lambda m, f: ctx.progress(f"matching: {m}", 0.2 + 0.5 * f))
     names = [c.name for c in records.columns]
     labels = result.clusters.labels
+    if carried:
+        labels = _recluster(result, carried, node, options, edges)
     review: dict[str, list[object]] = {"a": [], "b": [], "probability": [], "evidence": []}
     for i in range(len(result.candidates.left)):
         left, right = int(result.candidates.left[i]), int(result.candidates.right[i])
@@ -182,6 +185,23 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
                 review[key].append(value)
     model = trained or result.trained
     return pa.table(review, schema=empty.schema), model.to_json() if model else None
+
+
+def _recluster(result: MatchResult, carried: list[Edge], node: list[int], options: MatchOptions,
+               edges: list[Edge]) -> npt.NDArray[np.int64]:
+    """Incremental runs: the chaining guard over the previous links and the new pairs together, as a
+    full run clusters all links at once: guarding only the new pairs would let a new record that
+    resembles two existing people bridge their profiles (the guard would see them as singletons).
+    Previous links that survive go to ``edges``."""
+    row = {n: i for i, n in enumerate(node)}
+    kept = [e for e in carried if e.a in row and e.b in row]
+    left = np.concatenate([result.candidates.left, np.array([row[e.a] for e in kept], dtype=np.int64)])
+    right = np.concatenate([result.candidates.right, np.array([row[e.b] for e in kept], dtype=np.int64)])
+    weight = np.concatenate([result.weight, np.array([e.weight for e in kept], dtype=np.float64)])
+    labels = cluster(len(node), left, right, weight, min_weight=math.log2(options.threshold / (1 - options.threshold)),
+                     support=options.chain_support).labels
+    edges.extend(e for e in kept if labels[row[e.a]] == labels[row[e.b]])
+    return labels
 
 
 def _previous(ctx: BuildContext) -> tuple[dict[RecordKey, str], dict[str, str], dict[str, tuple[str, str]]]:
