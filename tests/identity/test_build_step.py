@@ -164,9 +164,10 @@ def test_incremental_build_agrees_with_a_full_rerun(workspace: WorkspacePaths, t
     con.close()
     assert incremental.keys() == full.keys()
     agree = sum(incremental[k] == full[k] for k in full) / len(full)
-    # Measured: 99.86 % of records have the same profile-mates (the full rerun re-estimates m, u and
-    # the prior, so a few borderline links move); issue 5 targets 99.9 %.
-    assert agree >= 0.998, agree
+    # Issue 5 targets 99.9 %. The full rerun re-estimates m, u and the prior; with u drawn from pairs
+    # of row numbers, the sample changed completely and borderline links moved (99.86 % measured);
+    # with a sample stable under appends (`training.stable_random_pairs`) this case agrees fully.
+    assert agree >= 0.999, agree
     new_keys = {("customer", r["source"], r["source_customer_id"]) for r in extra}
     assert sum(incremental[k] == full[k] for k in new_keys) >= 0.9 * len(new_keys)
 

@@ -151,19 +151,22 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], *, threshold: flo
                       "probability": pa.array([], pa.float64()), "evidence": pa.array([], pa.string())})
     if not count or count[0] < 2:
         return empty, None
-    con.execute("""CREATE OR REPLACE TEMP VIEW _of_customers AS SELECT n.node::VARCHAR AS node_id, c.* FROM customers c
+    # Records are named by their key, not their node number (which shifts when records are added),
+    # so the matcher's sample of random pairs for u stays the same across builds.
+    con.execute("""CREATE OR REPLACE TEMP VIEW _of_customers AS
+                   SELECT n.source || chr(31) || n.record_id AS node_id, c.* FROM customers c
                    JOIN _of_nodes n ON n.record_type = 'customer' AND n.source = c.source
                     AND n.record_id = c.source_customer_id""")
     junk = Blocklist(ctx.settings.identity.blocklist)
     options = match_options(ctx.settings.identity, threshold=threshold)
     records = load_records(con, "_of_customers", id_column="node_id", fields=dict(CUSTOMER_FIELDS),  # type: ignore[arg-type]
                            hot_key_records=options.hot_key_records, junk=junk.blocks)
-    node = [int(x) for x in records.ids]
+    node_of = {f"{r[1]}\x1f{r[2]}": r[0] for r in con.execute(
+        "SELECT node, source, record_id FROM _of_nodes WHERE record_type = 'customer'").fetchall()}
+    node = [node_of[x] for x in records.ids]
     new = None
     if known is not None:
-        keys = ctx.con.execute("SELECT node, record_type, source, record_id FROM _of_nodes").fetchall()
-        key_of = {r[0]: (r[1], r[2], r[3]) for r in keys}
-        new = np.array([key_of[i] not in known for i in node], dtype=bool)
+        new = np.array([("customer", *x.split("\x1f", 1)) not in known for x in records.ids], dtype=bool)
     result = match_records(con, records, options=options, trained=trained, new=new,
                            progress=lambda m, f: ctx.progress(f"matching: {m}", 0.2 + 0.5 * f))
     names = [c.name for c in records.columns]

@@ -1,0 +1,140 @@
+"""Incremental identity build vs a full rebuild (issue 5: "incremental 10k into 1M ≤ 10 s").
+
+A workspace is built once from 99 % of the synthetic CDP customers (plus their web/app events), then
+the remaining 1 % arrive and the "identity" build step runs twice on copies of that workspace, each
+in its own subprocess: incremental (the default: only pairs touching new records are compared and
+scored with the stored model, previous links carried over) and the named peer, a full rebuild
+(``make_identity_step(incremental=False)``: EM re-estimated, every pair compared). Timed: the identity
+step alone (wall and CPU seconds); seeding the warehouse tables is the same for both and not counted.
+Quality: share of records whose profile-mates agree between the two, and pairwise F1 of each against
+the generator's truth.
+
+    .venv/bin/python bench/identity_incremental.py [--quick] [--people N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the synthetic seed helpers in tests/
+from _harness import measure_in_subprocess, print_table  # noqa: E402
+
+
+def _seeded_build(root: str, people: int, share: float, incremental: bool) -> dict[str, Any]:
+    """Seed the warehouse with the first ``share`` of customers, run identity; identity step timed."""
+    from tests.identity.test_build_step import _customers, _events, _seed_step
+
+    from onefold.config import load_settings
+    from onefold.identity.build_step import make_identity_step
+    from onefold.store.build import BuildContext, connect_duckdb, run_build
+    from onefold.store.workspace import WorkspacePaths, open_state
+
+    customers, _ = _customers(people, seed=11)
+    customers = customers[: round(len(customers) * share)]
+    step = make_identity_step(incremental=incremental)
+    clock: dict[str, float] = {}
+
+    def timed_step(ctx: BuildContext) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        step(ctx)
+        clock["wall"], clock["cpu"] = time.perf_counter() - wall, time.process_time() - cpu
+
+    phases: list[tuple[str, float]] = []
+
+    def progress(step_name: str, message: str, _fraction: float) -> None:
+        if step_name == "identity":
+            phases.append((message.split(":")[0].split(";")[0][:40], time.perf_counter()))
+
+    paths = WorkspacePaths(Path(root))
+    state = open_state(paths)
+    try:
+        run_build(paths, load_settings(paths.root), state,
+                  [("seed", _seed_step(customers, _events(customers))), ("identity", timed_step)], progress=progress)
+    finally:
+        state.close()
+    spent: dict[str, float] = {}
+    for (name, at), (_, until) in zip(phases, phases[1:], strict=False):
+        spent[name] = spent.get(name, 0.0) + until - at
+    con = connect_duckdb(paths.warehouse_db, read_only=True)
+    try:
+        mapping = con.execute("SELECT record_type, source, record_id, profile_id FROM record_profile").fetchall()
+        used = con.execute("SELECT incremental FROM identity_model").fetchone()
+    finally:
+        con.close()
+    return {**clock, "customers": len(customers), "mapping": mapping, "incremental": bool(used and used[0]),
+            "phases": spent}
+
+
+def _partition(mapping: list[tuple[str, str, str, str]]) -> dict[tuple[str, str, str], frozenset[Any]]:
+    groups: dict[str, set[tuple[str, str, str]]] = {}
+    for r in mapping:
+        groups.setdefault(r[3], set()).add(r[:3])
+    return {r[:3]: frozenset(groups[r[3]]) for r in mapping}
+
+
+def _f1(mapping: list[tuple[str, str, str, str]], truth: dict[str, str]) -> float:
+    from onefold.identity.evaluate import pairwise_scores
+
+    rows = [r for r in mapping if r[0] == "customer"]
+    return pairwise_scores([r[3] for r in rows], [truth[f"{r[1]}|{r[2]}"] for r in rows]).f1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="5,000 people")
+    args = parser.parse_args()
+    people = 5_000 if args.quick else args.people
+    from tests.identity.test_build_step import _customers
+
+    _, truth = _customers(people, seed=11)
+    root = Path(tempfile.mkdtemp(prefix="of_bench_incr_"))
+    try:
+        from onefold.store.workspace import init_workspace
+
+        base = init_workspace(root / "base").root
+        start = time.perf_counter()
+        built = _seeded_build(str(base), people, 0.99, True)
+        base_seconds = time.perf_counter() - start
+        for name in ("incremental", "full"):  # the same previous build for both
+            shutil.copytree(base, root / name)
+        inc_m, inc = measure_in_subprocess("incremental", _Job(str(root / "incremental"), people, True))
+        full_m, full = measure_in_subprocess("full", _Job(str(root / "full"), people, False))
+        assert inc["incremental"] and not full["incremental"], "the incremental path did not run"
+        a, b = _partition(inc["mapping"]), _partition(full["mapping"])
+        agree = sum(a[k] == b[k] for k in b) / len(b)
+        new = inc["customers"] - built["customers"]
+        print_table(
+            f"identity build: {new:,} new customer records into {built['customers']:,} "
+            f"({len(b):,} records with event identifiers); first build {base_seconds:.1f} s",
+            ["run", "identity step s (wall)", "CPU s", "peak MB (process)", "F1 vs truth", "agrees with full"],
+            [["incremental", inc["wall"], inc["cpu"], inc_m.peak_mb, _f1(inc["mapping"], truth), f"{agree:.4%}"],
+             ["full rebuild (peer)", full["wall"], full["cpu"], full_m.peak_mb, _f1(full["mapping"], truth), "—"],
+             ["full ÷ incremental", full["wall"] / inc["wall"], full["cpu"] / inc["cpu"], "", "", ""]],
+        )
+        names = list(dict.fromkeys([*inc["phases"], *full["phases"]]))
+        print_table("where the identity step spends its time (wall s, from its progress messages)",
+                    ["phase", "incremental", "full rebuild"],
+                    [[n, inc["phases"].get(n, 0.0), full["phases"].get(n, 0.0)] for n in names])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class _Job:
+    """A picklable call of `_seeded_build` with all records (for `measure_in_subprocess`)."""
+
+    def __init__(self, root: str, people: int, incremental: bool) -> None:
+        self.root, self.people, self.incremental = root, people, incremental
+
+    def __call__(self) -> dict[str, Any]:
+        return _seeded_build(self.root, self.people, 1.0, self.incremental)
+
+
+if __name__ == "__main__":
+    main()
