@@ -11,8 +11,8 @@ Tables involved (all in the import connection):
   column per entity field as received, ``_row`` (unique id), ``_src_row``
   (row number in the source, as the user's editor shows it), ``_source`` (file name) and ``_enc`` (the first field whose bytes
   were not valid UTF-8, or NULL).
-- ``checked``: typed values, one ``e__<field>`` message column per field, ``_key`` (natural key as
-  text), ``_ok`` (no field problem), and ``s__<field>`` (the text, kept only where not ``_ok``).
+- ``checked``: typed values, ``_ok`` (no field problem), and ``s__<field>`` (the text as the file
+  held it, kept only where it cannot be rebuilt from the typed value).
 - ``verdict``: the ``_ok`` rows rejected for a duplicate key or a reference, with the message.
 
 A row is good when it is ``_ok`` in ``checked`` and absent from ``verdict``.
@@ -120,17 +120,18 @@ def error_expr(f: Field, text: str, typed: str, *, is_key: bool) -> str:
     return "CASE " + " ".join(whens) + " END"
 
 
-def _key_text(entity: Entity, prefix: str, alias: str = "") -> str:
-    parts = [f"CAST({alias}{q(prefix + k)} AS VARCHAR)" for k in entity.key]
-    all_present = " AND ".join(f"{alias}{q(prefix + k)} IS NOT NULL" for k in entity.key)
-    return f"CASE WHEN {all_present} THEN concat_ws({_lit(KEY_SEPARATOR)}, {', '.join(parts)}) END"
+def _key_text(parts: list[str]) -> str:
+    all_present = " AND ".join(f"{p} IS NOT NULL" for p in parts)
+    text = ", ".join(f"CAST({p} AS VARCHAR)" for p in parts)
+    return f"CASE WHEN {all_present} THEN concat_ws({_lit(KEY_SEPARATOR)}, {text}) END"
 
 
 def key_expr(entity: Entity, alias: str = "c.") -> str:
     """Natural key as text, from ``checked``: the typed key ('2' for '02', so a corrected row releases
-    the quarantined one), else the text as received of a row that failed (NULL if a part is empty)."""
-    typed = _key_text(entity, "", alias)
-    text = _key_text(entity, "s__", alias)
+    the quarantined one), else the trimmed text as received of a row that failed (NULL if a part is
+    empty)."""
+    typed = _key_text([f"{alias}{q(k)}" for k in entity.key])
+    text = _key_text([_trimmed(f"{alias}{q('s__' + k)}") for k in entity.key])
     return f"coalesce({typed}, {text})"
 
 
@@ -141,25 +142,48 @@ def _trimmed(col: str) -> str:
     return f"CASE WHEN {col} = '' THEN NULL WHEN {ends} THEN NULLIF(trim({col}, {_lit(' ' + chr(9))}), '') ELSE {col} END"
 
 
-def checked_sql(entity: Entity) -> str:
-    """``CREATE TEMP TABLE checked``: typed values and per-field problems of every staged row."""
-    trimmed = ", ".join(f"{_trimmed(q(f.name))} AS {q('t__' + f.name)}" for f in entity.fields)
+def _field_columns(entity: Entity, source: str) -> tuple[str, str, str]:
+    """Trimmed text (``t__``), typed value (``v__``) and problem (``e__``) of every field, each a
+    select list computed from the text columns named ``source`` + field."""
+    trimmed = ", ".join(f"{_trimmed(q(source + f.name))} AS {q('t__' + f.name)}" for f in entity.fields)
     typed = ", ".join(f"{typed_expr(f, q('t__' + f.name))} AS {q('v__' + f.name)}" for f in entity.fields)
-    values = ", ".join(f"{q('v__' + f.name)} AS {q(f.name)}" for f in entity.fields)
     errors = ", ".join(
         f"{error_expr(f, q('t__' + f.name), q('v__' + f.name), is_key=f.name in entity.key)} AS {q('e__' + f.name)}"
         for f in entity.fields
     )
-    ok = " AND ".join([f"{q('e__' + f.name)} IS NULL" for f in entity.fields])
-    texts = ", ".join(q("t__" + f.name) for f in entity.fields)
-    # The text as received is kept only for rows that fail here (their quarantine payload).
-    kept = ", ".join(f"CASE WHEN _ok THEN NULL ELSE {q('t__' + f.name)} END AS {q('s__' + f.name)}" for f in entity.fields)
+    return trimmed, typed, errors
+
+
+def checked_sql(entity: Entity) -> str:
+    """``CREATE TEMP TABLE checked``: typed values and whether every field passed, per staged row.
+
+    Only the verdict ``_ok`` is kept, not the problems: the messages are built later for the few
+    rows that failed (``bad_rows_sql``), from the text kept for them.
+
+    ``s__<field>`` keeps the value exactly as the file held it (untrimmed, unconverted) wherever it
+    could not be rebuilt from the typed value: always for a row failing a field check, and for a
+    good row whose text is not the typed value's own text (' 7', '02', '2024-03-01T10:00:00Z'). So
+    ``coalesce(s__f, CAST(f AS VARCHAR))`` is the file's text for every row, and a good row that is
+    later rejected (duplicate, orphan) is quarantined as it was written without keeping a second
+    copy of every value.
+    """
+    trimmed, typed, _ = _field_columns(entity, "")
+    values = ", ".join(f"{q('v__' + f.name)} AS {q(f.name)}" for f in entity.fields)
+    ok = " AND ".join(
+        f"{error_expr(f, q('t__' + f.name), q('v__' + f.name), is_key=False)} IS NULL" for f in entity.fields
+    )
+    kept = ", ".join(
+        f"CASE WHEN _ok AND {q('r__' + f.name)} IS NOT DISTINCT FROM CAST({q(f.name)} AS VARCHAR) THEN NULL "
+        f"ELSE {q('r__' + f.name)} END AS {q('s__' + f.name)}"
+        for f in entity.fields
+    )
+    raw = ", ".join(f"{q(f.name)} AS {q('r__' + f.name)}" for f in entity.fields)
+    texts = ", ".join(q("r__" + f.name) for f in entity.fields)
     return (
         "CREATE OR REPLACE TEMP TABLE checked AS\n"
-        f"WITH t AS (SELECT _row, _src_row, _source, _enc, {trimmed} FROM stage),\n"
+        f"WITH t AS (SELECT _row, _src_row, _source, _enc, {raw}, {trimmed} FROM stage),\n"
         f"y AS (SELECT t.*, {typed} FROM t),\n"
-        f"z AS (SELECT _row, _src_row, _source, _enc, {values}, {errors}, {texts} FROM y),\n"
-        f"w AS (SELECT *, _enc IS NULL AND {ok} AS _ok FROM z)\n"
+        f"w AS (SELECT _row, _src_row, _source, _enc, {texts}, {values}, _enc IS NULL AND {ok} AS _ok FROM y)\n"
         f"SELECT * EXCLUDE ({texts}), {kept} FROM w"
     )
 
@@ -259,17 +283,23 @@ def problem_columns(entity: Entity) -> list[tuple[str, str]]:
 def bad_rows_sql(entity: Entity) -> str:
     """Rows that failed any check, with their messages and values, in source order.
 
-    Values are the trimmed text as received for rows failing a field check, and the validated values
-    as text for rows failing only a duplicate or reference check (their text parsed cleanly).
+    Values are the text exactly as the file held it (see ``checked_sql``); NULL for a field the
+    file did not have (or a JSON null). Field problems are worked out again here from that text,
+    the same expressions as in ``checked_sql``, for these few rows only.
     """
-    cols = ", ".join(f"{q(c)}" for _, c in problem_columns(entity))
+    trimmed, typed, errors = _field_columns(entity, "s__")
+    problems = ", ".join(
+        f"CASE WHEN c._ok THEN NULL ELSE {q('e__' + f.name)} END AS {q('e__' + f.name)}" for f in entity.fields
+    )
+    late = ", ".join(f"v.{q(c)}" for c in verdict_columns(entity))
     raw = ", ".join(f"coalesce(c.{q('s__' + f.name)}, CAST(c.{q(f.name)} AS VARCHAR))" for f in entity.fields)
-    # The few bad rows are picked before anything is computed per row: a LEFT JOIN of all of
-    # ``checked`` to ``verdict`` would carry every input row through the join.
+    # The few bad rows are picked before anything is computed per row.
+    picked = "SELECT * FROM checked WHERE _row IN (SELECT _row FROM checked WHERE NOT _ok UNION ALL SELECT _row FROM verdict)"
     return (
-        f"SELECT c._row, c._src_row, {key_expr(entity)}, c._enc, {cols}, {raw} FROM checked c "
-        "LEFT JOIN verdict v USING (_row) "
-        "WHERE c._row IN (SELECT _row FROM checked WHERE NOT _ok UNION ALL SELECT _row FROM verdict) ORDER BY c._row"
+        f"WITH b0 AS ({picked}), b1 AS (SELECT *, {trimmed} FROM b0), b2 AS (SELECT *, {typed} FROM b1), "
+        f"c AS (SELECT *, {errors} FROM b2) "
+        f"SELECT c._row, c._src_row, {key_expr(entity)}, c._enc, {problems}, {late}, {raw} FROM c "
+        "LEFT JOIN verdict v USING (_row) ORDER BY c._row"
     )
 
 
