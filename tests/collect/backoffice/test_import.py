@@ -180,3 +180,31 @@ def test_reference_and_duplicate_problems_of_one_row_are_all_reported(workspace:
     assert by_row[4].reason.startswith("duplicate key visit_id 'V1' (same as row 1; the first one was kept)")
     assert "; also field store_id: unknown store_id 'S404'" in by_row[4].reason
     assert raw_rows(workspace, "SELECT visit_id FROM store_visits ORDER BY 1") == [("V1",), ("V5",)]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_rows_of_empty_cells_are_counted_and_quarantined_but_blank_lines_are_not(
+    workspace: WorkspacePaths, tmp_path: Path, newline: str
+) -> None:
+    src = tmp_path / "products.csv"
+    lines = ["sku,name,price", 'A,"two\nlines",1', "", ",,", "B,ok,2", '"","",', "", "C,ok,3", ",,", "", ""]
+    src.write_bytes(newline.join(lines).encode())
+    result = import_file(workspace, "products", src)
+    # Data rows: 1 A, 2 blank, 3 ",,", 4 B, 5 '"","",', 6 blank, 7 C, 8 ",,", then two blank lines.
+    assert result.counts() == {"read": 6, "loaded": 3, "quarantined": 3}
+    records = open_quarantine(workspace, "products")
+    assert [(r.row_number, r.field, r.reason) for r in records] == [
+        (row, None, "empty row (every field is empty)") for row in (3, 5, 8)
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # pyarrow giving up, as designed
+def test_rows_of_empty_cells_are_counted_on_the_slow_path_too(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    src = tmp_path / "products.csv"
+    # Row 2 is short and not UTF-8, so pyarrow gives up and the file is read again in Python.
+    src.write_bytes(b"sku,name,price\nA,ok,1\nB,caf\xe9\n,,\n\nC,ok,2\n\n")
+    result = import_file(workspace, "products", src)
+    assert result.counts() == {"read": 4, "loaded": 2, "quarantined": 2}
+    assert [(r.row_number, r.reason.split(" (")[0]) for r in open_quarantine(workspace, "products")] == [
+        (2, "row has 2 fields, expected 3"), (3, "empty row"),
+    ]

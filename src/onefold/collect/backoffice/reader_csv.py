@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 from onefold.collect.backoffice.columns import resolve_columns
 from onefold.collect.backoffice.reading import (
     BLOCK_BYTES,
+    EMPTY_ROW,
     JSONL_BATCH_ROWS,
     FallBack,
     ParseFailure,
@@ -68,6 +69,8 @@ class CsvReader:
         """Fast path: pyarrow. If it gives up on the file (it cannot report a malformed row whose
         bytes are not UTF-8), raise FallBack so the caller restarts with ``python_batches``."""
         names = [f"c{i}" for i in range(len(self.headers))]
+        empty: list[int] = []
+        last_row = 0
         with self.path.open("rb") as self._file:
             try:
                 reader = self._open_fast(names)
@@ -78,7 +81,7 @@ class CsvReader:
                 try:
                     batch = reader.read_next_batch()
                 except StopIteration:
-                    return
+                    break
                 except pa.ArrowInvalid as exc:
                     raise FallBack(str(exc)) from exc
                 n = batch.num_rows
@@ -87,7 +90,18 @@ class CsvReader:
                 for skipped in sorted(f.row for f in self.failures if f.row > 0):
                     rows[rows >= skipped] += 1
                 emitted += n
-                yield from self._convert(batch, rows)
+                if n:
+                    last_row = int(rows[-1])
+                table, empty_rows = self._convert(batch, rows)
+                empty.extend(empty_rows)
+                yield table
+        # Added only now: failures found during the read renumber the rows that follow them.
+        blank = blank_lines(self.path, empty, last_row)
+        self.failures.extend(self._empty_row(row) for row in empty if row not in blank)
+        self.failures.sort(key=lambda f: f.row)
+
+    def _empty_row(self, row: int) -> ParseFailure:
+        return ParseFailure(row, EMPTY_ROW, "," * (len(self.headers) - 1))
 
     def _open_fast(self, names: list[str]) -> pacsv.CSVStreamingReader:
         return pacsv.open_csv(
@@ -111,7 +125,10 @@ class CsvReader:
                 next(records)
                 chunk: list[tuple[int, list[str]]] = []
                 for number, record in enumerate(records, start=1):
+                    if not record:  # a blank line
+                        continue
                     if not any(record):
+                        self.failures.append(ParseFailure(number, EMPTY_ROW, ",".join(record)))
                         continue
                     if len(record) != width:
                         text = ",".join(record).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
@@ -144,11 +161,15 @@ class CsvReader:
             out[field_name] = pa.array(values, pa.string())
         return finish(out, np.asarray([n for n, _ in chunk], dtype=np.int64), enc)
 
-    def _convert(self, batch: pa.RecordBatch, rows: np.ndarray) -> Iterator[pa.Table]:
-        # A row whose every cell is empty is a blank line, not a record (pure Arrow: no numpy round trip).
-        blank = pa.array(np.ones(batch.num_rows, dtype=bool))
+    def _convert(self, batch: pa.RecordBatch, rows: np.ndarray) -> tuple[pa.Table, list[int]]:
+        """The batch as text columns without its all-empty rows, and the numbers of those rows.
+
+        pyarrow gives a blank line and a row of empty cells (``,,``) alike; which is which is
+        settled once the file is read (``blank_lines``). Pure Arrow: no numpy round trip.
+        """
+        empty = pa.array(np.ones(batch.num_rows, dtype=bool))
         for column in batch.columns:
-            blank = pc.and_(blank, pc.equal(pc.fill_null(pc.binary_length(column), 0), 0))
+            empty = pc.and_(empty, pc.equal(pc.fill_null(pc.binary_length(column), 0), 0))
         enc: list[str | None] | None = None
         out: dict[str, pa.Array] = {}
         for i, field_name in enumerate(self.columns.fields):
@@ -156,6 +177,49 @@ class CsvReader:
                 continue
             out[field_name], enc = decode_column(batch.column(i), field_name, enc)
         table = finish(out, rows, enc)
-        if pc.any(blank).as_py():
-            table = table.filter(pc.invert(blank))
-        yield table
+        if not pc.any(empty).as_py():
+            return table, []
+        return table.filter(pc.invert(empty)), rows[empty.to_numpy(zero_copy_only=False)].tolist()
+
+
+def blank_lines(path: Path, candidates: list[int], last_row: int) -> set[int]:
+    """Which ``candidates`` (data rows whose every cell is empty) are blank lines, not records.
+
+    Blank lines at the end of the file (the usual case) are told from the tail bytes; any other
+    candidate needs the file read again with the csv module up to it, which is slow but only
+    happens for files with blank or empty rows inside.
+    """
+    if not candidates:
+        return set()
+    blank = set(range(last_row - _trailing_blank_lines(path) + 1, last_row + 1)) & set(candidates)
+    inside = sorted(set(candidates) - blank)
+    if not inside:
+        return blank
+    wanted, last = set(inside), inside[-1]
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as f:
+        records = csv.reader(f)
+        next(records, None)
+        for number, record in enumerate(records, start=1):
+            if number in wanted and not record:
+                blank.add(number)
+            if number >= last:
+                break
+    return blank
+
+
+def _trailing_blank_lines(path: Path) -> int:
+    """Blank lines after the last line with content: the line breaks that end the file, minus the
+    one that ends that last line."""
+    with path.open("rb") as f:
+        size = f.seek(0, io.SEEK_END)
+        step = 4096
+        while True:
+            start = max(size - step, 0)
+            f.seek(start)
+            tail = f.read(size - start)
+            content = tail.rstrip(b"\r\n")
+            if content or start == 0:
+                break
+            step *= 4
+    breaks = tail[len(content):].replace(b"\r\n", b"\n")
+    return max(len(breaks) - 1, 0)

@@ -7,7 +7,8 @@ Memory stays flat in file size: only one batch is alive at a time.
 
 Rows that cannot even be split into fields (wrong number of CSV fields, a JSONL line that is not a
 JSON object) are collected in ``failures`` instead; the importer quarantines them, so every row read
-is accounted for. Blank lines are not records: they are skipped but still counted for row numbers.
+is accounted for. Blank lines are not records: they are skipped but still counted for row numbers;
+a CSV row of empty cells (``,,``) is a record, collected in ``failures`` as an empty row.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ from onefold.collect.backoffice.columns import ColumnMap
 BLOCK_BYTES = 4 << 20
 """CSV bytes parsed per batch: large enough to amortise per-batch SQL, small enough for flat memory."""
 JSONL_BATCH_ROWS = 20_000
+EMPTY_ROW = "empty row (every field is empty)"
+"""Reason for a CSV row of empty cells (``,,,``): a record, so counted and quarantined. A blank line
+(no characters at all) is not a record, as for DuckDB's read_csv and pandas."""
 PARQUET_BATCH_ROWS = 100_000
 
 
