@@ -47,7 +47,7 @@ def _template() -> bytes:
             "anonymousId": f"anon-{i % 37}",
             "event": "Product Viewed",
             "messageId": f"{PLACEHOLDER.decode()}-{i:03d}",
-            "timestamp": "2025-06-01T12:00:00.000Z",
+            "timestamp": f"2025-06-01T12:00:00.{i * 7 % 1000:03d}Z",  # distinct per event, as SDKs send
             "properties": {"sku": f"SKU-{i}", "price": 19.99, "currency": "EUR", "list": "search"},
             "context": {
                 "library": {"name": "analytics-python", "version": "2.4.0"},
@@ -153,12 +153,33 @@ class Server(ServeProcess):
     """The server under test, with fsync'd acks (onefold) or without (the peer)."""
 
     def __init__(self, *, fsync: bool, workdir: Path) -> None:
-        super().__init__(workdir / ("ws-fsync" if fsync else "ws-nofsync"), roles=("writer",),
+        super().__init__(workdir / ("ws-fsync" if fsync else "ws-nofsync"), roles=("writer", "reader"),
                          env={"ONEFOLD_COLLECT__FSYNC": "true" if fsync else "false"}, start_timeout=30)
 
     @property
     def key(self) -> str:
         return self.keys["writer"]
+
+    def processes(self) -> list[psutil.Process]:
+        """The acceptor and its children (the indexer that follows the log)."""
+        assert self.proc is not None
+        main = psutil.Process(self.proc.pid)
+        return [main, *main.children(recursive=True)]
+
+    def wait_until_readable(self) -> float:
+        """Seconds until a read reflects every acknowledged event (the read waits for the indexer)."""
+        started = time.monotonic()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn.request("GET", "/v1/events?limit=1", headers={"Authorization": _auth(self.keys["reader"])})
+        resp = conn.getresponse()
+        resp.read()
+        conn.close()
+        assert resp.status == 200, resp.status
+        return time.monotonic() - started
+
+
+def _cpu_seconds(procs: list[psutil.Process]) -> list[float]:
+    return [sum(p.cpu_times()[:2]) for p in procs]
 
 
 def _run_processes(target: Any, args_list: list[tuple[Any, ...]]) -> list[Any]:
@@ -173,23 +194,23 @@ def _run_processes(target: Any, args_list: list[tuple[Any, ...]]) -> list[Any]:
     return results
 
 
-def sustained(server: Server, *, seconds: float, processes: int, threads: int) -> tuple[float, int, float]:
-    """Returns (acked events/s, non-200 responses, server CPU microseconds per acked event).
+def sustained(server: Server, *, seconds: float, processes: int, threads: int) -> dict[str, float]:
+    """Acked events/s, non-200 responses, and server CPU microseconds per acked event.
 
-    CPU per event (user + system time of the server process, from psutil) is far less sensitive
-    than events/s to other jobs on a shared machine: 1e6 / it is the rate one free core sustains.
+    CPU per event (user + system time of the server process and its indexer child, from psutil,
+    counted until a read reflects every acked event) is far less sensitive than events/s to other
+    jobs on a shared machine: 1e6 / it is the rate one free core would sustain.
     """
-    assert server.proc is not None
-    server_proc = psutil.Process(server.proc.pid)
-    cpu_before = sum(server_proc.cpu_times()[:2])
+    procs = server.processes()
+    cpu_before = _cpu_seconds(procs)
     results = _run_processes(
         _sustained_worker, [(server.port, server.key, f"s{i}-", threads, seconds) for i in range(processes)]
     )
-    cpu = sum(server_proc.cpu_times()[:2]) - cpu_before
-    events = sum(r[0] for r in results)
-    errors = sum(r[1] for r in results)
-    elapsed = max(r[2] for r in results)
-    return events / elapsed, errors, cpu / max(events, 1) * 1e6
+    lag = server.wait_until_readable()
+    cpu = [after - before for after, before in zip(_cpu_seconds(procs), cpu_before, strict=True)]
+    events = max(sum(r[0] for r in results), 1)
+    return {"rate": events / max(r[2] for r in results), "errors": sum(r[1] for r in results),
+            "cpu_us": sum(cpu) / events * 1e6, "acceptor_us": cpu[0] / events * 1e6, "read_lag_s": lag}
 
 
 def paced(server: Server, *, events_per_s: int, seconds: float) -> tuple[float, float, int]:
@@ -210,10 +231,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="onefold-bench-") as tmp:
         for fsync in (False, True):
             with Server(fsync=fsync, workdir=Path(tmp)) as server:
-                rate, errors, cpu_us = sustained(server, seconds=seconds, processes=2, threads=8)
+                loaded = sustained(server, seconds=seconds, processes=2, threads=8)
                 p50, p99, lat_errors = paced(server, events_per_s=5_000, seconds=paced_seconds)
-                results[fsync] = {"rate": rate, "errors": errors, "cpu_us": cpu_us, "p50": p50, "p99": p99,
-                                  "lat_errors": lat_errors}
+                results[fsync] = {**loaded, "p50": p50, "p99": p99, "lat_errors": lat_errors}
     peer, ours = results[False], results[True]
     print_table(
         f"ingest: /v1/batch x{EVENTS_PER_REQUEST} events, load from 2 other processes ({os.cpu_count()} CPUs, shared)",
@@ -223,6 +243,10 @@ def main() -> None:
              f"non-200: {int(ours['errors'])} / peer {int(peer['errors'])}"],
             ["server CPU us per event", peer["cpu_us"], ours["cpu_us"], ours["cpu_us"] / peer["cpu_us"],
              f"= {1e6 / ours['cpu_us']:,.0f} events/s per free core"],
+            ["  of which acceptor process", peer["acceptor_us"], ours["acceptor_us"],
+             ours["acceptor_us"] / peer["acceptor_us"], "the rest: indexer process (index + stitching)"],
+            ["read lag after load, s", peer["read_lag_s"], ours["read_lag_s"], ours["read_lag_s"] / max(peer["read_lag_s"], 1e-9),
+             "until GET /v1/events reflects every ack"],
             ["p50 ack ms at 5,000 ev/s", peer["p50"], ours["p50"], ours["p50"] / peer["p50"], ""],
             ["p99 ack ms at 5,000 ev/s", peer["p99"], ours["p99"], ours["p99"] / peer["p99"],
              f"non-200: {int(ours['lat_errors'])} / peer {int(peer['lat_errors'])}"],

@@ -1,3 +1,4 @@
 from onefold.cli import main
 
-main()
+if __name__ == "__main__":  # not when multiprocessing's spawn re-imports it in the indexer child
+    main()

@@ -1,6 +1,7 @@
 """The onefold HTTP API: ``create_app(settings)`` builds one app instance; nothing at import time.
 
-One process, one worker: the event log has a single writer (see onefold.collect.events.writer).
+One acceptor process, one worker: the event log has a single writer (onefold.collect.events.writer);
+the event index and real-time stitching follow the log in a child process (…events.indexer).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from onefold.api import errors
 from onefold.api.auth import KeyCache
 from onefold.api.deps import AppContext
 from onefold.api.routes import collect, docs, events, identity_rt, ops, profiles, quarantine
-from onefold.collect.events import CollectMetrics, EventWriter
+from onefold.collect.events import CollectMetrics, EventWriter, IndexFollower
 from onefold.config import Settings
 from onefold.store.workspace import open_state, open_workspace
 
@@ -30,16 +31,20 @@ def create_app(settings: Settings) -> FastAPI:
     open_state(paths).close()  # apply pending migrations before anything reads
     metrics = CollectMetrics()
     writer = EventWriter(paths, settings, metrics=metrics)
-    ctx = AppContext(paths, settings, writer, metrics, KeyCache(paths, ttl_seconds=settings.collect.key_cache_seconds))
+    indexer = IndexFollower(paths, settings)
+    ctx = AppContext(paths, settings, writer, indexer, metrics,
+                     KeyCache(paths, ttl_seconds=settings.collect.key_cache_seconds))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         writer.start()
+        indexer.start()
         metrics.watch_queue(lambda: writer.depth)
         try:
             yield
         finally:
             writer.stop()
+            indexer.stop()
             ctx.keys.close()
 
     app = FastAPI(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from onefold.api.auth import KeyCache, basic_auth_user
-from onefold.collect.events import CollectMetrics, EventWriter
+from onefold.collect.events import CollectMetrics, EventWriter, IndexFollower, wait_until_indexed
 from onefold.config import Settings
 from onefold.govern.keys import ApiKey
 from onefold.store.sqlite import connect
@@ -17,6 +18,11 @@ from onefold.store.workspace import WorkspacePaths
 
 if TYPE_CHECKING:  # engines are imported only by store/ at run time
     import sqlite3
+
+log = logging.getLogger(__name__)
+
+READ_WAIT_SECONDS = 1.0
+"""Longest a read waits for the indexer to reach the last acknowledged event."""
 
 
 @dataclass
@@ -26,16 +32,25 @@ class AppContext:
     paths: WorkspacePaths
     settings: Settings
     writer: EventWriter
+    indexer: IndexFollower
     metrics: CollectMetrics
     keys: KeyCache
     _local: threading.local = field(default_factory=threading.local)
 
     def read_conn(self) -> sqlite3.Connection:
         """A state.sqlite connection for the current worker thread (reads only; WAL lets them run
-        beside the writer)."""
+        beside the writer), once the event index and profiles reflect every event acknowledged so far.
+
+        The indexer follows the log within milliseconds; if it falls behind by more than
+        ``READ_WAIT_SECONDS`` the read is served anyway (stale) rather than hang, and logged.
+        """
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = connect(self.paths.state_db, synchronous="NORMAL")
+        acked = self.writer.last_seq
+        if not wait_until_indexed(conn, acked, timeout_s=READ_WAIT_SECONDS):
+            log.warning("the event index is behind the log (seq %d); serving a stale read", acked)
+            self.indexer.ensure_running()
         return conn
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, NamedTuple, get_args
 
 EventType = Literal["track", "identify", "page", "screen", "group", "alias"]
@@ -68,11 +68,14 @@ class Received:
     sent_at: datetime | None
     """The request-level ``sentAt``, parsed (None when absent or unparseable)."""
     sent_at_raw: object = None
+    skew: timedelta | None = None
+    """``at - sent_at``: what a client timestamp is shifted by (None without a usable ``sentAt``)."""
 
     @classmethod
     def now(cls, *, sent_at: object = None, at: datetime | None = None) -> Received:
         moment = at or datetime.now(UTC)
-        return cls(moment, format_ts(moment), parse_ts(sent_at), sent_at)
+        sent = parse_ts(sent_at)
+        return cls(moment, format_ts(moment), sent, sent_at, None if sent is None else moment - sent)
 
 
 def format_ts(value: datetime) -> str:
@@ -205,6 +208,8 @@ def _corrected_timestamp(event: dict[str, Any], received: Received) -> str | Eve
             return EventProblem(f"sentAt {raw_sent!r} is not an ISO-8601 date-time", "sentAt", "")
     if sent is None:
         return format_ts(client_ts)
+    if raw_sent is None and received.skew is not None:
+        return format_ts(client_ts + received.skew)
     return format_ts(received.at - (sent - client_ts))
 
 

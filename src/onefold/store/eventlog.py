@@ -211,3 +211,81 @@ class EventLog:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+_SEQ_PREFIX = b'{"seq":'
+
+
+def line_seq(line: bytes) -> int:
+    """The seq of a stored line, read from the ``{"seq":N,`` prefix :meth:`EventLog.append` writes."""
+    if line.startswith(_SEQ_PREFIX):
+        end = line.find(b",", len(_SEQ_PREFIX))
+        if end > 0:
+            return int(line[len(_SEQ_PREFIX) : end])
+    return int(orjson.loads(line)["seq"])
+
+
+class LogTail:
+    """Follows the log from another process: each :meth:`read` returns the complete lines appended
+    since the previous call (seq > ``after_seq``), crossing segment rolls.
+
+    A group commit is one ``write``, which a reader may observe half done: only bytes up to the last
+    newline are consumed; the rest is read next time. A newer segment exists only once the appender
+    has finished with the older one, so the older one is drained once more before moving on.
+    """
+
+    def __init__(self, directory: Path, *, after_seq: int = 0, max_bytes: int = 4 << 20) -> None:
+        self.directory = directory
+        self.after_seq = after_seq
+        self.max_bytes = max_bytes
+        self._segment: int | None = None
+        self._offset = 0
+        segments = list_segments(directory)
+        for first, _ in segments:
+            if first <= after_seq + 1 or self._segment is None:
+                self._segment = first
+
+    def read(self) -> list[tuple[int, LogPosition, bytes]]:
+        while True:
+            if self._segment is None:
+                segments = list_segments(self.directory)
+                if not segments:
+                    return []
+                self._segment = segments[0][0]
+            found = self._read_segment(self._segment)
+            if found is None:  # nothing new here: move on only if a newer segment exists
+                newer = [first for first, _ in list_segments(self.directory) if first > self._segment]
+                if not newer:
+                    return []
+                found = self._read_segment(self._segment)
+                if found is None:
+                    self._segment, self._offset = newer[0], 0
+                    continue
+            lines = [row for row in found if row[0] > self.after_seq]
+            if lines:
+                self.after_seq = lines[-1][0]
+                return lines
+
+    def _read_segment(self, segment: int) -> list[tuple[int, LogPosition, bytes]] | None:
+        """Complete lines past the current offset, or None when there are none yet."""
+        try:
+            fd = os.open(segment_path(self.directory, segment), os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            size = os.fstat(fd).st_size
+            if size <= self._offset:
+                return None
+            data = os.pread(fd, min(size - self._offset, self.max_bytes), self._offset)
+        finally:
+            os.close(fd)
+        end = data.rfind(b"\n") + 1
+        if end == 0:
+            return None
+        rows = []
+        offset = self._offset
+        for line in data[: end - 1].split(b"\n"):
+            rows.append((line_seq(line), LogPosition(segment, offset, len(line)), line))
+            offset += len(line) + 1
+        self._offset = offset
+        return rows

@@ -1,7 +1,7 @@
 """Segment-compatible write endpoints: /v1/track, identify, page, screen, group, alias, batch.
 
 The handler reads the raw body (no pydantic parsing on the hot path), authenticates, decodes,
-queues the events for the durable writer and answers only once they are fsynced and indexed.
+queues the events for the durable writer and answers only once they are fsynced.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ async def _wait_for_writer(ctx: AppContext, job_parts: Any) -> IngestResult:
         except RuntimeError:  # the loop closed (shutdown): nobody is waiting; the events are stored
             pass
 
-    ctx.writer.submit(Job(job_parts.valid, job_parts.lines, job_parts.rejected, done))
+    ctx.writer.submit(Job(job_parts.message_ids, job_parts.lines, job_parts.rejected, done))
     return await future
 
 

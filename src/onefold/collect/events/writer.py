@@ -1,21 +1,26 @@
 """The single durable writer: a bounded queue drained by one thread doing group commit.
 
-Why one thread: the event log has exactly one appender, and SQLite has one writer at a time
-anyway. Why group commit: an fdatasync costs about as much for 5,000 events as for one, so the
-writer takes everything queued (up to ``group_commit_max_events``), appends it as one write, syncs
-once, indexes it in state.sqlite in one transaction, and only then completes the waiting requests.
+Why one thread: the event log has exactly one appender. Why group commit: an fdatasync costs about
+as much for 5,000 events as for one, so the writer takes everything queued (up to
+``group_commit_max_events``), appends it as one write, syncs once, and only then completes the
+waiting requests.
 
-Order per commit (this is what makes ``kill -9`` after an ack lose nothing):
+Order per commit (this is what makes ``kill -9`` after an ack lose nothing, and a retry after it
+store nothing twice):
 
-1. drop messageIds already stored or repeated within the commit (dedup);
+1. drop messageIds already in the log or repeated within the commit (dedup, ``message_ids.sqlite``);
 2. append the new events to the log and fdatasync  → durable;
-3. index + real-time stitching + quarantine rows in one SQLite transaction (synchronous=NORMAL:
-   the log, not SQLite, is the durable copy; on start, any log tail past the index is re-indexed;
-   a commit that quarantines events runs with synchronous=FULL, since SQLite is their only copy);
-4. complete the requests.
+3. record their messageIds (a crash before this commit is repaired on start from the log tail,
+   before any event is accepted, so the dedup decision never misses a stored event);
+4. quarantine rows in state.sqlite, with synchronous=FULL when fsync is on (SQLite is their only copy);
+5. complete the requests.
 
-If step 2 or 3 fails the requests get an error (HTTP 503) and the writer refuses further work until
-restarted, because the index could otherwise silently miss events it must dedup against.
+What is *not* on the ack path: the event index and real-time stitching. They are derived from the
+log by the indexer process (:mod:`onefold.collect.events.indexer`), which follows it within
+milliseconds; reads wait for it to reach the last acknowledged seq (see ``AppContext.read_conn``).
+
+If a step fails the requests get an error (HTTP 503) and the writer refuses further work until
+restarted, because the dedup set could otherwise silently miss events it must dedup against.
 """
 
 from __future__ import annotations
@@ -32,10 +37,9 @@ import orjson
 from onefold.collect.events.metrics import CollectMetrics
 from onefold.config import Settings
 from onefold.errors import Busy, OnefoldError, Transient
-from onefold.identity.stitch import StitchRules, stitch
-from onefold.schema.events import ValidEvent, stored_event
-from onefold.store import event_index, quarantine
-from onefold.store.eventlog import EventLog, LogPosition, iter_lines
+from onefold.store import quarantine
+from onefold.store.eventlog import EventLog, iter_lines
+from onefold.store.message_ids import MessageIds
 from onefold.store.quarantine import QuarantineRecord
 from onefold.store.sqlite import transaction
 from onefold.store.workspace import WorkspacePaths, open_state
@@ -61,14 +65,14 @@ Done = Callable[[IngestResult | BaseException], None]
 class Job:
     """One request's share of a group commit; ``done`` is called from the writer thread."""
 
-    valid: Sequence[ValidEvent]
+    message_ids: Sequence[str]
     lines: Sequence[bytes]
     rejected: Sequence[QuarantineRecord]
     done: Done
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.size = len(self.valid) + len(self.rejected)
+        self.size = len(self.lines) + len(self.rejected)
 
 
 class EventWriter:
@@ -76,7 +80,6 @@ class EventWriter:
         self.paths = paths
         self.settings = settings.collect
         self.metrics = metrics
-        self.stitch_rules = StitchRules.from_settings(settings.identity)
         self.log = EventLog(paths.events_dir, segment_max_bytes=self.settings.segment_max_bytes,
                             fsync=self.settings.fsync)
         self._jobs: deque[Job] = deque()
@@ -86,33 +89,37 @@ class EventWriter:
         self._failed: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._conn = open_state(paths, synchronous="NORMAL", check_same_thread=False)
+        self._ids = MessageIds(paths.events_dir)
 
     @property
     def depth(self) -> int:
         return self._depth
 
+    @property
+    def last_seq(self) -> int:
+        """Seq of the newest event in the log; every acknowledged event has a seq at or below it."""
+        return self.log.last_seq
+
     def start(self) -> None:
-        """Recover the log and the index (re-index a tail left by a crash), then start draining."""
+        """Recover the log and its messageId set (a tail left by a crash), then start draining."""
+        self.paths.events_dir.mkdir(parents=True, exist_ok=True)
         last = self.log.recover()
-        self._reindex_tail(last)
+        self._record_tail(last)
         self._thread = threading.Thread(target=self._run, name="onefold-event-writer", daemon=True)
         self._thread.start()
 
-    def _reindex_tail(self, last_seq: int) -> None:
-        indexed = event_index.high_water(self._conn)
-        if indexed >= last_seq:
+    def _record_tail(self, last_seq: int) -> None:
+        recorded = self._ids.high_water
+        if recorded >= last_seq:
             return
-        log.warning("re-indexing event log seq %d..%d after an unclean stop", indexed + 1, last_seq)
-        pending: list[tuple[int, ValidEvent, LogPosition]] = []
-        for seq, position, line in iter_lines(self.paths.events_dir, after_seq=indexed):
-            body = orjson.loads(line)
-            body.pop("seq", None)
-            pending.append((seq, stored_event(body), position))
+        log.warning("recording messageIds of event log seq %d..%d after an unclean stop", recorded + 1, last_seq)
+        pending: list[tuple[str, int]] = []
+        for seq, _, line in iter_lines(self.paths.events_dir, after_seq=recorded):
+            pending.append((orjson.loads(line)["messageId"], seq))
             if len(pending) >= self.settings.group_commit_max_events:
-                self._index(pending, [])
+                self._ids.record(pending, through_seq=seq)
                 pending = []
-        if pending:
-            self._index(pending, [])
+        self._ids.record(pending, through_seq=last_seq)
 
     def submit(self, job: Job) -> None:
         """Queue a request's events; Busy (HTTP 429) when the queue would exceed its bound."""
@@ -140,6 +147,7 @@ class EventWriter:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self.log.close()
+        self._ids.close()
         self._conn.close()
 
     def _take(self) -> list[Job] | None:
@@ -180,49 +188,45 @@ class EventWriter:
                     log.exception("could not complete a request after its commit")
 
     def _commit(self, jobs: list[Job]) -> list[IngestResult]:
-        mids = [e.message_id for job in jobs for e in job.valid]
-        seen = event_index.existing_message_ids(self._conn, list(set(mids))) if mids else set()
-        new_events: list[ValidEvent] = []
+        mids = [m for job in jobs for m in job.message_ids]
+        seen = self._ids.existing(list(set(mids))) if mids else set()
+        new_ids: list[str] = []
         new_lines: list[bytes] = []
         results = []
         for job in jobs:
-            duplicates = 0
-            for event, line in zip(job.valid, job.lines, strict=True):
-                if event.message_id in seen:
-                    duplicates += 1
-                    continue
-                seen.add(event.message_id)
-                new_events.append(event)
-                new_lines.append(line)
-            results.append(IngestResult(len(job.valid) - duplicates, duplicates, len(job.rejected)))
-        rows: list[tuple[int, ValidEvent, LogPosition]] = []
+            before = len(new_ids)
+            for message_id, line in zip(job.message_ids, job.lines, strict=True):
+                if message_id not in seen:
+                    seen.add(message_id)
+                    new_ids.append(message_id)
+                    new_lines.append(line)
+            accepted = len(new_ids) - before
+            results.append(IngestResult(accepted, len(job.message_ids) - accepted, len(job.rejected)))
         if new_lines:
             started = time.perf_counter()
-            first_seq, positions = self.log.append(new_lines)
+            first_seq, _ = self.log.append(new_lines)
             self.metrics.fsync_seconds.observe(time.perf_counter() - started)
-            rows = [(first_seq + i, e, p) for i, (e, p) in enumerate(zip(new_events, positions, strict=True))]
+            self._ids.record(list(zip(new_ids, range(first_seq, first_seq + len(new_ids)), strict=True)),
+                             through_seq=self.log.last_seq)
         rejected = [r for job in jobs for r in job.rejected]
-        self._index(rows, rejected)
-        self.metrics.commit_events.observe(len(rows))
-        self.metrics.accepted.inc(len(rows))
-        self.metrics.deduplicated.inc(len(mids) - len(rows))
-        for record in rejected:
-            self.metrics.quarantined.labels(record.entity).inc()
+        if rejected:
+            self._quarantine(rejected)
+            for record in rejected:
+                self.metrics.quarantined.labels(record.entity).inc()
+        self.metrics.commit_events.observe(len(new_lines))
+        self.metrics.accepted.inc(len(new_lines))
+        self.metrics.deduplicated.inc(len(mids) - len(new_lines))
         return results
 
-    def _index(self, rows: list[tuple[int, ValidEvent, LogPosition]], rejected: list[QuarantineRecord]) -> None:
+    def _quarantine(self, rejected: list[QuarantineRecord]) -> None:
         # Quarantined events are not in the log, so SQLite is their only copy: a commit carrying
         # any is made fully durable (synchronous=FULL) before the request is acknowledged.
-        durable = bool(rejected) and self.settings.fsync
+        durable = self.settings.fsync
         if durable:
             self._conn.execute("PRAGMA synchronous=FULL")
         try:
             with transaction(self._conn):
-                if rows:
-                    event_index.add(self._conn, rows)
-                    stitch(self._conn, [(seq, e) for seq, e, _ in rows], rules=self.stitch_rules)
-                if rejected:
-                    quarantine.add(self._conn, rejected)
+                quarantine.add(self._conn, rejected)
         finally:
             if durable:
                 self._conn.execute("PRAGMA synchronous=NORMAL")

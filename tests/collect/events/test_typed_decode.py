@@ -1,0 +1,100 @@
+"""The typed fast path stores exactly what the general path stores, and hands everything else over."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from onefold.collect.events.decode import decode_batch
+from onefold.config import CollectSettings
+from onefold.errors import InputError
+from onefold.schema.events import Received, ValidEvent, validate_event
+from onefold.schema.events_typed import typed_event
+
+NOW = datetime(2025, 6, 1, 12, 0, 5, 250_000, tzinfo=UTC)
+SENT_AT = "2025-06-01T12:00:01.000Z"
+
+SDK_SHAPED: list[dict[str, Any]] = [
+    {"type": "track", "userId": "u1", "anonymousId": "a1", "event": "Viewed", "messageId": "m-track",
+     "timestamp": "2025-06-01T11:59:59.123Z", "properties": {"sku": "S", "price": 19.99, "n": 2**62},
+     "context": {"library": {"name": "analytics-python", "version": "2.4.0"}, "ip": "203.0.113.9"},
+     "integrations": {}},
+    {"type": "identify", "userId": "u2", "messageId": "m-identify", "traits": {"email": "A@B.org", "plan": None},
+     "timestamp": "2025-06-01T13:00:00+01:00"},
+    {"type": "page", "anonymousId": "a3", "name": "Home", "category": "Docs", "messageId": "m-page",
+     "properties": {"path": "/"}, "_metadata": {"jsRuntime": "node"}, "version": 2, "channel": "server"},
+    {"type": "screen", "userId": "u4", "name": "Cart", "messageId": "m-screen", "timestamp": "2025-06-01T12:00:00"},
+    {"type": "group", "userId": "u5", "groupId": "g5", "traits": {"name": "ACME"}, "messageId": "m-group"},
+    {"type": "alias", "userId": "u6", "previousId": "a6", "messageId": "m-alias",
+     "timestamp": "2025-06-01T12:00:00.000Z", "sentAt": "2025-06-01T12:00:00.500Z"},
+    {"type": "track", "userId": "", "anonymousId": "a7", "event": "E", "messageId": "m-empty-user-id"},
+]
+
+GENERAL_ONLY: list[dict[str, Any]] = [
+    {"type": "track", "userId": 42, "event": "numeric id", "messageId": "g-1"},
+    {"type": "track", "userId": "u", "event": "null name", "name": None, "messageId": "g-2"},
+    {"type": "track", "userId": "u", "event": "extra key", "rudderId": "r", "messageId": "g-3"},
+    {"type": "track", "userId": "u", "event": "client receivedAt", "receivedAt": "x", "messageId": "g-4"},
+    {"type": "alias", "userId": "u", "event": "alias without previousId", "messageId": "g-5"},
+    {"type": "track", "anonymousId": "a", "messageId": "g-6"},
+    {"type": "track", "userId": "u", "event": "bad ts", "timestamp": "yesterday", "messageId": "g-7"},
+    {"type": "wat", "userId": "u", "messageId": "g-8"},
+    {"type": "alias", "userId": "u", "previousId": "p", "properties": "not checked on alias", "messageId": "g-9"},
+]
+
+
+def _general(event: dict[str, Any], sent_at: str | None) -> dict[str, Any] | str:
+    result = validate_event(copy.deepcopy(event), received=Received.now(sent_at=sent_at, at=NOW))
+    if isinstance(result, ValidEvent):
+        return orjson.loads(orjson.dumps(result.body))
+    return result.reason
+
+
+@pytest.mark.parametrize("sent_at", [SENT_AT, None])
+@pytest.mark.parametrize("event", SDK_SHAPED, ids=lambda e: e["messageId"])
+def test_sdk_shaped_events_take_the_typed_path_and_store_the_same_event(event: dict[str, Any],
+                                                                          sent_at: str | None) -> None:
+    typed = typed_event(orjson.dumps(event), received=Received.now(sent_at=sent_at, at=NOW), default_type=None)
+    assert typed is not None, "an SDK-shaped event must not need the general path"
+    message_id, line = typed
+    assert message_id == event["messageId"]
+    assert orjson.loads(line) == _general(event, sent_at)
+
+
+@pytest.mark.parametrize("event", GENERAL_ONLY, ids=lambda e: e["messageId"])
+def test_anything_else_is_left_to_the_general_path(event: dict[str, Any]) -> None:
+    assert typed_event(orjson.dumps(event), received=Received.now(sent_at=SENT_AT, at=NOW), default_type=None) is None
+
+
+def test_a_batch_mixing_both_paths_keeps_order_rejects_and_positions() -> None:
+    batch = [SDK_SHAPED[0], GENERAL_ONLY[0], GENERAL_ONLY[5], SDK_SHAPED[1], GENERAL_ONLY[7]]
+    out = decode_batch(orjson.dumps({"batch": batch, "sentAt": SENT_AT}), settings=CollectSettings(), received_at=NOW)
+    assert out.message_ids == ["m-track", "g-1", "m-identify"]
+    assert [orjson.loads(line) for line in out.lines] == [_general(e, SENT_AT) for e in (batch[0], batch[1], batch[3])]
+    assert [(r.row_number, r.reason) for r in out.rejected] == [
+        (3, _general(batch[2], SENT_AT)), (5, _general(batch[4], SENT_AT))]
+
+
+def test_a_server_generated_message_id_is_the_one_stored() -> None:
+    event = {"type": "track", "userId": "u", "event": "E"}
+    out = decode_batch(orjson.dumps({"batch": [event]}), settings=CollectSettings(), received_at=NOW)
+    assert out.message_ids[0].startswith("srv-")
+    assert orjson.loads(out.lines[0])["messageId"] == out.message_ids[0]
+
+
+@pytest.mark.parametrize("bad", [b'"\xff"', b"1e999", b'"\\ud800"'])
+def test_invalid_json_inside_one_event_fails_the_request_with_its_position(bad: bytes) -> None:
+    body = b'{"batch": [{"type": "track", "userId": "u", "event": "E", "properties": {"p": ' + bad + b"}}]}"
+    with pytest.raises(InputError, match="malformed JSON at line 1"):
+        decode_batch(body, settings=CollectSettings(), received_at=NOW)
+
+
+def test_batch_level_context_is_merged_as_before() -> None:
+    body = {"batch": [SDK_SHAPED[0]], "context": {"ip": "198.51.100.1", "app": {"name": "x"}}}
+    out = decode_batch(orjson.dumps(body), settings=CollectSettings(), received_at=NOW)
+    stored = orjson.loads(out.lines[0])
+    assert stored["context"]["ip"] == "203.0.113.9" and stored["context"]["app"] == {"name": "x"}
