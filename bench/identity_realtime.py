@@ -139,6 +139,15 @@ def _load(srv: Server, n_people: int) -> float:
     return time.perf_counter() - started
 
 
+def _wait_until_indexed(srv: Server) -> None:
+    """Profiles are built off the ack path by the server's indexer; an API read waits for it, so
+    the direct SQLite counts below see every acknowledged event."""
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+    conn.request("GET", "/v1/events?limit=1", headers={"Authorization": srv.auth["reader"]})
+    conn.getresponse().read()
+    conn.close()
+
+
 def _percentiles(samples: list[float]) -> tuple[float, float, float]:
     s = sorted(samples)
     pick = lambda q: s[min(len(s) - 1, int(q * len(s)))] * 1000  # noqa: E731
@@ -236,6 +245,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="onefold-bench-rt-") as tmp, Server(Path(tmp)) as srv:
         log.info("loading %d people through /v1/batch ...", n_people)
         load_s = _load(srv, n_people)
+        _wait_until_indexed(srv)
         db = srv.workspace / "state.sqlite"
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as ro:
             profiles = ro.execute("SELECT count(*) FROM stitch_profiles").fetchone()[0]

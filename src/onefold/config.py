@@ -29,6 +29,10 @@ class CollectSettings(_Section):
     """Events waiting for the durable writer; beyond this the API answers 429 with Retry-After."""
     fsync: bool = True
     """Fsync the event log before acknowledging. Turn off only for benchmarks of the baseline."""
+    max_index_lag_seconds: float = 0.5
+    """Backpressure: the writer commits no further ahead of the indexer (event index + real-time
+    profiles) than this, so reads reflect an acknowledged event within about this time; when the
+    indexer is slower than ingest, acks slow down (and the bounded queue answers 429)."""
     group_commit_max_events: int = 5_000
     """Most events written and fsynced together in one group commit."""
     segment_max_bytes: int = 64 * 1024 * 1024

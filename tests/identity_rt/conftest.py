@@ -27,6 +27,9 @@ class Api:
     def send(self, *events: dict[str, Any]) -> None:
         resp = self.writer.post("/v1/batch", json={"batch": list(events)})
         assert resp.status_code == 200 and resp.json()["quarantined"] == 0, resp.text
+        # Stitching follows the ack in the server's indexer process; an API read waits for it, so
+        # tests that then read state.sqlite directly see every acknowledged event.
+        assert self.reader.get("/v1/events", params={"limit": 1}).status_code == 200
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.reader.get(path, params=params)

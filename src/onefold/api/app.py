@@ -30,8 +30,8 @@ def create_app(settings: Settings) -> FastAPI:
     paths = open_workspace(settings.workspace)
     open_state(paths).close()  # apply pending migrations before anything reads
     metrics = CollectMetrics()
-    writer = EventWriter(paths, settings, metrics=metrics)
     indexer = IndexFollower(paths, settings)
+    writer = EventWriter(paths, settings, metrics=metrics, on_index_stall=indexer.ensure_running)
     ctx = AppContext(paths, settings, writer, indexer, metrics,
                      KeyCache(paths, ttl_seconds=settings.collect.key_cache_seconds))
 

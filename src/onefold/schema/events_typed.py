@@ -14,12 +14,13 @@ produce the same stored event as the general path for what it accepts (the tests
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import msgspec
 from msgspec import UNSET, Raw, UnsetType
 
-from onefold.schema.events import EVENT_TYPES, MAX_MESSAGE_ID_CHARS, Received, format_ts, parse_ts
+from onefold.schema.events import EVENT_TYPES, MAX_MESSAGE_ID_CHARS, Received, format_ts, parse_ts, shifted_ts
 
 JsonObject = dict[str, Any]
 
@@ -84,20 +85,20 @@ def typed_event(raw: bytes | Raw, *, received: Received, default_type: str | Non
     if raw_ts is UNSET:
         e.timestamp = received.text
     else:
-        client_ts = parse_ts(raw_ts)
-        if client_ts is None:
-            return None
         e.originalTimestamp = raw_ts
         if e.sentAt is UNSET:
-            if received.skew is None:
-                if received.sent_at_raw is not None:
-                    return None  # an unparseable request sentAt: the general path explains it
-                e.timestamp = format_ts(client_ts)
-            else:
-                e.timestamp = format_ts(client_ts + received.skew)
+            if received.skew_us is None and received.sent_at_raw is not None:
+                return None  # an unparseable request sentAt: the general path explains it
+            shifted = shifted_ts(raw_ts, received.skew_us or 0)
+            if shifted is None:
+                client_ts = parse_ts(raw_ts)
+                if client_ts is None:
+                    return None
+                shifted = format_ts(client_ts + timedelta(microseconds=received.skew_us or 0))
+            e.timestamp = shifted
         else:
-            sent = parse_ts(e.sentAt)
-            if sent is None:
+            client_ts, sent = parse_ts(raw_ts), parse_ts(e.sentAt)
+            if client_ts is None or sent is None:
                 return None
             e.timestamp = format_ts(received.at - (sent - client_ts))
     e.receivedAt = received.text

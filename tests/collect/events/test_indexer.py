@@ -4,6 +4,7 @@ set across a crash between the log fsync and recording the messageIds."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import orjson
@@ -115,3 +116,30 @@ def test_a_crash_between_log_fsync_and_recording_message_ids_still_dedups(worksp
         assert restarted.last_seq == 5
     finally:
         restarted.stop()
+
+
+def test_the_writer_does_not_run_ahead_of_the_indexer(workspace: WorkspacePaths) -> None:
+    settings = Settings(workspace=workspace.root, collect={"max_index_lag_seconds": 0.2})
+    writer = EventWriter(workspace, settings, metrics=CollectMetrics())
+    writer.start()
+    acked: list[threading.Event] = []
+
+    def submit(ids: list[str]) -> threading.Event:
+        done = threading.Event()
+        writer.submit(Job(ids, _lines(len(ids), len(acked) * 10), [], lambda _: done.set()))
+        acked.append(done)
+        return done
+
+    try:
+        assert submit(["a"]).wait(10)
+        time.sleep(0.3)  # the first commit is now older than the allowed lag and not indexed
+        second = submit(["b"])
+        assert not second.wait(1.0), "acknowledged while the index was more than 0.2 s behind"
+        indexer = LogIndexer(workspace, settings)
+        try:
+            indexer.catch_up()
+        finally:
+            indexer.close()
+        assert second.wait(10)
+    finally:
+        writer.stop()

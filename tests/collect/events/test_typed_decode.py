@@ -98,3 +98,24 @@ def test_batch_level_context_is_merged_as_before() -> None:
     out = decode_batch(orjson.dumps(body), settings=CollectSettings(), received_at=NOW)
     stored = orjson.loads(out.lines[0])
     assert stored["context"]["ip"] == "203.0.113.9" and stored["context"]["app"] == {"name": "x"}
+
+
+def test_shifted_timestamps_equal_the_datetime_round_trip() -> None:
+    import random
+    from datetime import timedelta
+
+    from onefold.schema.events import format_ts, parse_ts, shifted_ts
+
+    rng = random.Random(3)
+    base = datetime(2023, 12, 31, 23, 59, 58, tzinfo=UTC)
+    for _ in range(5000):
+        moment = base + timedelta(microseconds=rng.randrange(-10**12, 10**12))
+        raw = format_ts(moment)
+        skew_us = rng.choice([0, rng.randrange(-10**7, 10**7), rng.randrange(-10**14, 10**14)])
+        expected = format_ts(parse_ts(raw) + timedelta(microseconds=skew_us))  # type: ignore[operator]
+        assert shifted_ts(raw, skew_us) == expected, (raw, skew_us)
+    for odd in ("2024-02-29T12:00:00.5Z", "2024-02-29T12:00:00.123+00:00", "2024-02-29 12:00:00.123Z",
+                "2024-02-30T12:00:00.123Z", "2024-02-29T12:00:00.1²3Z"):
+        parsed = parse_ts(odd)
+        got = shifted_ts(odd, 1500)
+        assert got is None or (parsed is not None and got == format_ts(parsed + timedelta(microseconds=1500)))

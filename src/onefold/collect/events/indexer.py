@@ -21,6 +21,7 @@ import os
 import signal
 import threading
 import time
+from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 import orjson
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.005
 """How often an idle follower looks for new log lines (a stat of one file)."""
+READY_TIMEOUT_SECONDS = 60.0
 BATCH_BYTES = 2 << 20
 """Log bytes indexed per transaction: keeps each transaction (and the lock it holds) short."""
 
@@ -82,13 +84,15 @@ class LogIndexer:
         self.conn.close()
 
 
-def _follow(paths: WorkspacePaths, settings: Settings, parent_pid: int) -> None:
+def _follow(paths: WorkspacePaths, settings: Settings, parent_pid: int, ready: Connection) -> None:
     """Child process body: index until SIGTERM (then drain) or until the parent is gone."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server stops us
     indexer = LogIndexer(paths, settings)
+    ready.send(True)
+    ready.close()
     try:
         while not stop.is_set() and os.getppid() == parent_pid:
             try:
@@ -112,6 +116,7 @@ class IndexFollower:
         self._ctx = mp.get_context("spawn")  # no fork of a process that holds threads and SQLite handles
         self._stopping = False
         self._proc: mp.process.BaseProcess | None = None
+        self._lock = threading.Lock()  # the writer thread and read threads may both ask for a restart
 
     def start(self) -> None:
         """Index the backlog in this process first (start-up waits for it), then follow in a child."""
@@ -124,14 +129,28 @@ class IndexFollower:
         self._spawn()
 
     def _spawn(self) -> None:
-        self._proc = self._ctx.Process(target=_follow, args=(self.paths, self.settings, os.getpid()),
+        """Start the child and wait until it follows the log (imports take a second or more on a
+        busy machine; until then reads could not see new events)."""
+        ready, child_end = self._ctx.Pipe(duplex=False)
+        self._proc = self._ctx.Process(target=_follow, args=(self.paths, self.settings, os.getpid(), child_end),
                                        name="onefold-event-indexer", daemon=True)
         self._proc.start()
+        child_end.close()
+        try:
+            if not ready.poll(READY_TIMEOUT_SECONDS):
+                log.error("the event indexer did not start within %.0f s", READY_TIMEOUT_SECONDS)
+            else:
+                ready.recv()
+        except EOFError:
+            log.error("the event indexer exited while starting (code %s)", self._proc.exitcode)
+        finally:
+            ready.close()
 
     def ensure_running(self) -> None:
-        if self._proc is not None and not self._proc.is_alive() and not self._stopping:
-            log.error("event indexer exited (code %s); restarting it", self._proc.exitcode)
-            self._spawn()
+        with self._lock:
+            if self._proc is not None and not self._proc.is_alive() and not self._stopping:
+                log.error("event indexer exited (code %s); restarting it", self._proc.exitcode)
+                self._spawn()
 
     def stop(self) -> None:
         """Let the child index what is left in the log, then end it."""

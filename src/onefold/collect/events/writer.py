@@ -18,6 +18,9 @@ store nothing twice):
 What is *not* on the ack path: the event index and real-time stitching. They are derived from the
 log by the indexer process (:mod:`onefold.collect.events.indexer`), which follows it within
 milliseconds; reads wait for it to reach the last acknowledged seq (see ``AppContext.read_conn``).
+Backpressure keeps that wait short: before each commit the writer waits while the oldest commit
+not yet indexed is older than ``max_index_lag_seconds`` (identify-heavy traffic stitches far slower
+than it decodes), so ingest never runs away from what reads can see.
 
 If a step fails the requests get an error (HTTP 503) and the writer refuses further work until
 restarted, because the dedup set could otherwise silently miss events it must dedup against.
@@ -37,7 +40,7 @@ import orjson
 from onefold.collect.events.metrics import CollectMetrics
 from onefold.config import Settings
 from onefold.errors import Busy, OnefoldError, Transient
-from onefold.store import quarantine
+from onefold.store import event_index, quarantine
 from onefold.store.eventlog import EventLog, iter_lines
 from onefold.store.message_ids import MessageIds
 from onefold.store.quarantine import QuarantineRecord
@@ -75,8 +78,13 @@ class Job:
         self.size = len(self.lines) + len(self.rejected)
 
 
+INDEX_STALL_SECONDS = 5.0
+"""How long the writer waits on the indexer before calling ``on_index_stall`` (e.g. to restart it)."""
+
+
 class EventWriter:
-    def __init__(self, paths: WorkspacePaths, settings: Settings, *, metrics: CollectMetrics) -> None:
+    def __init__(self, paths: WorkspacePaths, settings: Settings, *, metrics: CollectMetrics,
+                 on_index_stall: Callable[[], None] | None = None) -> None:
         self.paths = paths
         self.settings = settings.collect
         self.metrics = metrics
@@ -90,6 +98,8 @@ class EventWriter:
         self._thread: threading.Thread | None = None
         self._conn = open_state(paths, synchronous="NORMAL", check_same_thread=False)
         self._ids = MessageIds(paths.events_dir)
+        self._unindexed: deque[tuple[int, float]] = deque()  # (last seq, monotonic time) per commit
+        self._on_index_stall = on_index_stall
 
     @property
     def depth(self) -> int:
@@ -170,6 +180,7 @@ class EventWriter:
     def _run(self) -> None:
         while (jobs := self._take()) is not None:
             try:
+                self._keep_within_index_lag()
                 results = self._commit(jobs) if self._failed is None else None
             except BaseException as exc:  # storage failure: fail these requests and stop accepting
                 log.exception("event writer failed; refusing further events until restart")
@@ -186,6 +197,25 @@ class EventWriter:
                     job.done(outcome)
                 except Exception:  # a broken callback must not stop the writer for everyone else
                     log.exception("could not complete a request after its commit")
+
+    def _keep_within_index_lag(self) -> None:
+        """Wait while the oldest commit the indexer has not reached is older than the allowed lag."""
+        limit = self.settings.max_index_lag_seconds
+        pending = self._unindexed
+        stalled_since = time.monotonic()
+        while pending and not self._stopping:
+            indexed = event_index.high_water(self._conn)
+            while pending and pending[0][0] <= indexed:
+                pending.popleft()
+            now = time.monotonic()
+            if not pending or now - pending[0][1] < limit:
+                return
+            if now - stalled_since > INDEX_STALL_SECONDS:
+                log.warning("the event indexer is %.1f s behind the log", now - pending[0][1])
+                if self._on_index_stall is not None:
+                    self._on_index_stall()
+                stalled_since = now
+            time.sleep(0.002)
 
     def _commit(self, jobs: list[Job]) -> list[IngestResult]:
         mids = [m for job in jobs for m in job.message_ids]
@@ -208,6 +238,7 @@ class EventWriter:
             self.metrics.fsync_seconds.observe(time.perf_counter() - started)
             self._ids.record(list(zip(new_ids, range(first_seq, first_seq + len(new_ids)), strict=True)),
                              through_seq=self.log.last_seq)
+            self._unindexed.append((self.log.last_seq, time.monotonic()))
         rejected = [r for job in jobs for r in job.rejected]
         if rejected:
             self._quarantine(rejected)
