@@ -77,9 +77,9 @@ class IdentitySettings(_Section):
     hot_key_records: int = Field(default=25, ge=2)
     """Build and `identity match`: an email, phone or loyalty id on more records than this is shared
     junk (a store's phone, test@test.com), reported and not used as evidence."""
-    max_block_size: int = Field(default=500, ge=2)
+    max_block_size: int = Field(default=100, ge=2)
     """Build and `identity match`: a blocking key shared by more records than this is too common to
-    separate people; its block is skipped and reported."""
+    separate people; its block is skipped and reported (why 100: `MatchOptions.max_block_size`)."""
     survivorship: dict[str, SurvivorshipStrategy] = Field(default_factory=dict)
     """Golden-record rule per trait, overriding the defaults (first_name, last_name, date_of_birth:
     most_frequent; email, phone, address, loyalty_id: most_recent), e.g. ``{last_name = "longest"}``.

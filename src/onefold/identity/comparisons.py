@@ -18,7 +18,7 @@ from rapidfuzz.process import cpdist
 
 from onefold.identity.fields import PARTNERS, Level
 from onefold.identity.nicknames import canonical_forms
-from onefold.identity.records import FieldColumn, IntArray, ObjArray, RecordSet
+from onefold.identity.records import FieldColumn, IntArray, ObjArray, RecordSet, encode
 
 Gamma = npt.NDArray[np.int8]
 NULL = -1
@@ -65,87 +65,111 @@ def compare_field(
         if level.kind == "exact":
             out[exact] = index
             continue
-        if not undecided.any():
+        todo = np.flatnonzero(undecided)
+        if not len(todo):
             break
-        hit = undecided & metrics.satisfies(level)
+        hit = todo[metrics.satisfies(level, todo)]
         out[rows[hit]] = index
-        undecided &= ~hit
+        undecided[hit] = False
     return out
 
 
 class _Metrics:
-    """String metrics of the fuzzy rows, computed on first use and kept for the other levels."""
+    """String metrics of the fuzzy rows, computed on first use and kept for the other levels.
+
+    A metric is computed only for the rows no better level has claimed yet (``todo``); later levels
+    of the same kind ask about a subset of those, so the cached values always cover them.
+    """
 
     def __init__(self, column: FieldColumn, partner: FieldColumn | None, left: IntArray, right: IntArray,
                  workers: int) -> None:
         self.column, self.partner, self.left, self.right, self.workers = column, partner, left, right, workers
-        self.a, self.b = column.values[left], column.values[right]
         self._cache: dict[str, npt.NDArray[np.floating[Any]]] = {}
 
     def _loosest(self, kind: str) -> float:
         values = [lv.threshold for lv in self.column.spec.levels if lv.kind == kind]
         return max(values) if kind in _DISTANCES else min(values)
 
-    def _score(self, kind: str) -> npt.NDArray[np.floating[Any]]:
+    def _score(self, kind: str, todo: IntArray) -> npt.NDArray[np.floating[Any]]:
         if kind not in self._cache:
             cut = self._loosest(kind)
+            a, b = self.column.values[self.left[todo]], self.column.values[self.right[todo]]
+            scores = np.full(len(self.left), np.inf if kind in _DISTANCES else -1.0, dtype=np.float32)
             if kind == "jaro_winkler":
-                self._cache[kind] = _similarity(self.a, self.b, JaroWinkler.normalized_similarity, cut, self.workers)
+                scores[todo] = _similarity(a, b, JaroWinkler.normalized_similarity, cut, self.workers)
             elif kind == "token_sort":
-                self._cache[kind] = _similarity(self.a, self.b, fuzz.token_sort_ratio, cut * 100, self.workers) / 100
+                scores[todo] = _similarity(a, b, fuzz.token_sort_ratio, cut * 100, self.workers) / 100
             else:  # an edit distance
-                self._cache[kind] = cpdist(self.a, self.b, scorer=_DISTANCES[kind], score_cutoff=int(cut),
-                                           dtype=np.int32, workers=self.workers)
-        return self._cache[kind]
+                scores[todo] = cpdist(a, b, scorer=_DISTANCES[kind], score_cutoff=int(cut), dtype=np.int32,
+                                      workers=self.workers)
+            self._cache[kind] = scores
+        return self._cache[kind][todo]
 
-    def satisfies(self, level: Level) -> npt.NDArray[np.bool_]:
+    def satisfies(self, level: Level, todo: IntArray) -> npt.NDArray[np.bool_]:
+        """Whether each of the fuzzy rows ``todo`` is in ``level``."""
         if level.kind in ("jaro_winkler", "token_sort"):
-            return self._score(level.kind) >= level.threshold
+            return self._score(level.kind, todo) >= level.threshold
         if level.kind in _DISTANCES:
-            return self._score(level.kind) <= level.threshold
+            return self._score(level.kind, todo) <= level.threshold
+        left, right = self.left[todo], self.right[todo]
         if level.kind == "crossed":
-            return self._crossed(level.threshold)
+            return self._crossed(level.threshold, left, right)
         if level.kind == "date_swap":
             # YYYYMMDD with day and month transposed: a common keying error on forms.
             days = self.column.as_int()
-            x, y = days[self.left], days[self.right]
+            x, y = days[left], days[right]
             return (x // 10000 == y // 10000) & ((x // 100) % 100 == y % 100) & (x % 100 == (y // 100) % 100)
-        return _exact_kinds(level, self.a, self.b)
+        return _exact_kinds(level, self.column, left, right)
 
-    def _crossed(self, threshold: float) -> npt.NDArray[np.bool_]:
-        ok = np.zeros(len(self.a), dtype=bool)
+    def _crossed(self, threshold: float, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
+        ok = np.zeros(len(left), dtype=bool)
         if self.partner is None:
             return ok
-        p = self.partner
-        rows = np.flatnonzero((p.codes[self.left] >= 0) & (p.codes[self.right] >= 0))
+        p, values = self.partner, self.column.values
+        rows = np.flatnonzero((p.codes[left] >= 0) & (p.codes[right] >= 0))
         jw = JaroWinkler.normalized_similarity
-        a_to_pb = _similarity(self.a[rows], p.values[self.right[rows]], jw, threshold, self.workers)
-        pa_to_b = _similarity(p.values[self.left[rows]], self.b[rows], jw, threshold, self.workers)
+        a_to_pb = _similarity(values[left[rows]], p.values[right[rows]], jw, threshold, self.workers)
+        pa_to_b = _similarity(p.values[left[rows]], values[right[rows]], jw, threshold, self.workers)
         ok[rows] = (a_to_pb >= threshold) & (pa_to_b >= threshold)
         return ok
 
 
-def _exact_kinds(level: Level, a: ObjArray, b: ObjArray) -> npt.NDArray[np.bool_]:
-    """Levels decided by equality of a derived value; all values are non-null strings."""
+def _exact_kinds(level: Level, column: FieldColumn, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
+    """Levels decided by equality of a value derived from each side; computed once per distinct value
+    (through the column's codes), so the per-pair work is NumPy, not Python."""
+    values = column.values[_first_rows(column)].tolist()
     if level.kind == "nickname":
-        forms = canonical_forms(np.unique(np.concatenate([a, b])).tolist())
-        return np.fromiter((not forms[x].isdisjoint(forms[y]) for x, y in zip(a, b, strict=True)), dtype=bool,
-                           count=len(a))
+        forms = canonical_forms(values)
+        single = np.array([len(forms[v]) == 1 for v in values], dtype=bool)
+        form_id, _, _ = encode(np.array([min(forms[v]) for v in values], dtype=object))
+        cl, cr = column.codes[left], column.codes[right]
+        out = form_id[cl] == form_id[cr]
+        # A typo near several listed names has several possible formal names: compare those sets.
+        mixed = np.flatnonzero(~out & ~(single[cl] & single[cr]))
+        for row in mixed.tolist():
+            out[row] = not forms[values[cl[row]]].isdisjoint(forms[values[cr[row]]])
+        return out
     if level.kind == "email_local":
-        return _tail_equal([s.split("@", 1)[0] for s in a], [s.split("@", 1)[0] for s in b])
-    if level.kind == "phone_tail":
-        n = int(level.threshold)
-        return _tail_equal([s[-n:] for s in a], [s[-n:] for s in b])
-    raise ValueError(f"unknown comparison kind {level.kind!r}")
+        derived = [v.split("@", 1)[0] for v in values]
+    elif level.kind == "phone_tail":
+        derived = [v[-int(level.threshold):] for v in values]
+    else:
+        raise ValueError(f"unknown comparison kind {level.kind!r}")
+    derived_id, _, _ = encode(np.array(derived, dtype=object))
+    return derived_id[column.codes[left]] == derived_id[column.codes[right]]
+
+
+def _first_rows(column: FieldColumn) -> IntArray:
+    """For each code, one record holding it."""
+    first = np.zeros(len(column.counts), dtype=np.int64)
+    present = np.flatnonzero(column.codes >= 0)
+    first[column.codes[present]] = present
+    return first
 
 
 def _similarity(a: ObjArray, b: ObjArray, scorer: Any, cutoff: float, workers: int) -> npt.NDArray[np.float32]:
     # score_cutoff lets rapidfuzz stop early on clearly different strings (most random pairs).
     return cpdist(a, b, scorer=scorer, score_cutoff=cutoff, dtype=np.float32, workers=workers)
-
-
-def _tail_equal(a: list[str], b: list[str]) -> npt.NDArray[np.bool_]:
-    return np.fromiter((x == y for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))
 
 
 __all__ = ["NULL", "Gamma", "compare", "compare_field"]

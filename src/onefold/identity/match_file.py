@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from onefold.errors import InputError, Location
 from onefold.identity.csv_input import read_records_csv
@@ -84,9 +86,13 @@ def match_file(
         result = match_records(con, records, options=options, progress=progress)
     finally:
         con.close()
-    ids = records.ids.tolist()
-    cluster_of = {record_id: ids[label] for record_id, label in zip(ids, result.clusters.labels.tolist(), strict=True)}
-    write_clusters(out, [(record_id, cluster_of[record_id]) for record_id in table.column(id_column).to_pylist()])
+    # Records are numbered in id order, so each input row finds its number by binary search.
+    in_file_order = table.column(id_column).to_numpy(zero_copy_only=False).astype(object)
+    number = np.minimum(np.searchsorted(records.ids, in_file_order), max(len(records) - 1, 0))
+    if not (records.ids[number] == in_file_order).all():  # DuckDB and Python disagree on the order
+        position = {record_id: i for i, record_id in enumerate(records.ids.tolist())}
+        number = np.array([position[record_id] for record_id in in_file_order.tolist()], dtype=np.int64)
+    write_clusters(out, zip(in_file_order.tolist(), records.ids[result.clusters.labels[number]].tolist(), strict=True))
     summary = MatchSummary(
         records=len(records),
         pairs=len(result.candidates.left),
@@ -100,7 +106,7 @@ def match_file(
     return summary, result
 
 
-def write_clusters(out: Path, rows: list[tuple[str, str]]) -> None:
+def write_clusters(out: Path, rows: Iterable[tuple[str, str]]) -> None:
     """``record_id,cluster_id`` rows, written to a temporary name and renamed into place."""
     partial = out.with_name(out.name + ".partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:

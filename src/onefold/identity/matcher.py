@@ -42,8 +42,13 @@ class MatchOptions:
 
     threshold: float = 0.95
     """Posterior match probability at or above which a pair is a link (IdentitySettings.match_threshold)."""
-    max_block_size: int = 500
-    """Blocks with more records are skipped (reported): too common to separate people."""
+    max_block_size: int = 100
+    """Blocks with more records are skipped (reported): too common to separate people. A key that
+    b records share is worth about log2(n / b) bits (its term frequency) against a prior of about
+    log2(k / n) for k true partners per record, so a pair found only through it needs
+    log2(b / k) + 4.25 bits from fields that did *not* agree exactly (else another rule finds it):
+    near-agreements rarely give more than ~10, hence b ≲ 100. On 1M synthetic records, 500 → 100
+    cut the candidates from 13.3M to 3.7M pairs and lost 0.08 % of the links."""
     hot_key_records: int = 25
     """An email/phone/id on more records than this is treated as shared junk, not evidence."""
     u_sample_pairs: int = 30_000

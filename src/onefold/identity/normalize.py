@@ -71,4 +71,5 @@ class Blocklist:
 
 
 def _digits(text: str) -> str:
-    return "".join(ch for ch in text if ch.isdigit())
+    # Batch resolution asks about every distinct phone, already reduced to digits: skip the rebuild.
+    return text if text.isdigit() else "".join(filter(str.isdigit, text))
