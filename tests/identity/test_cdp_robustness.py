@@ -3,8 +3,8 @@ thousands of unrelated customers sharing placeholder emails and phones (`onefold
 
 Issue 5's target is precision ≥ 0.999 and F1 ≥ 0.985 with default settings, asserted here.
 Measured 2026-11-23 (6,000 people, ~13.6k records, 2,000 records per junk value): seed 1 precision
-0.99946, F1 0.9875; seed 2 precision 0.99982, F1 0.9870 (seeds 3–5, not tested here: precision
-0.99917–1.0, F1 0.9859–0.9874).
+0.99946, F1 0.9876; seed 2 precision 0.99928, F1 0.9869 (seeds 3–5, not tested here: precision
+0.99917–1.0, F1 0.9860–0.9873).
 """
 
 from __future__ import annotations
