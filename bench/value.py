@@ -172,16 +172,25 @@ def main() -> int:
 
 def churn_row(d: dict[str, np.ndarray]) -> list[Any]:
     """Churn = no purchase in the 13 weeks after 1998-03-31; trained on five earlier cutoffs."""
-    from onefold.value.churn import ChurnModel, evaluate, rfm_baseline, stack, transaction_features
+    from onefold.value.churn import (
+        ChurnModel,
+        auc_difference,
+        evaluate,
+        rfm_baseline,
+        stack,
+        transaction_features,
+    )
 
     cuts = ["1997-09-09", "1997-10-07", "1997-11-04", "1997-12-02", "1997-12-30"]
     train = stack([transaction_features(d, "customer_id", "date", "amount", cutoff=c) for c in cuts])
     test = transaction_features(d, "customer_id", "date", "amount", cutoff="1998-03-31")
     assert test.y is not None
-    ours = evaluate(1 - test.y, ChurnModel().fit(train).predict_churn(test))
-    base = evaluate(1 - test.y, rfm_baseline(train, test))
+    ours_score, base_score = ChurnModel().fit(train).predict_churn(test), rfm_baseline(train, test)
+    ours, base = evaluate(1 - test.y, ours_score), evaluate(1 - test.y, base_score)
+    diff, lo, hi = auc_difference(1 - test.y, ours_score, base_score)
     return ["churn 13 weeks, AUC (peer = logistic RFM)", base["auc"], ours["auc"],
-            f"ECE {base['ece']:.3f} -> {ours['ece']:.3f}", "", ""]
+            f"ΔAUC {diff:+.4f} [95% {lo:+.4f}, {hi:+.4f}]; ECE {base['ece']:.3f} -> {ours['ece']:.3f};"
+            f" Brier {base['brier']:.4f} -> {ours['brier']:.4f}", "", ""]
 
 
 class _Synthetic:

@@ -6,8 +6,9 @@ For each (persons, seed): ``onefold demo generate``, import every entity parents
 
 Columns: money over the observed period vs truth (all six sums); Σ expected_net_value (52 weeks,
 undiscounted) vs Σ truth ``future_net_value``; serial-returner precision / recall by person, with
-the missed persons split into "identity" (the person's orders are spread over several profiles and
-no single profile has the 4 orders the rule needs) and "rule" misses; churn AUC and calibration
+misses and false alarms counted
+as identity's when the person is not cleanly resolved (split over several profiles, or sharing a
+profile with someone else) and as the flag rule's otherwise; churn AUC and calibration
 (ECE) of ``churn_probability`` against truth ``churned``. The truth is the reference everywhere.
 
 Run: ``.venv/bin/python bench/value_demo.py [--cases 1500:11,3000:42,10000:42] [--keep DIR]``.
@@ -54,6 +55,8 @@ class CaseResult:
     recall: float
     missed: int
     missed_identity: int
+    false_alarms: int
+    false_identity: int
     auc: float
     ece: float
     brier: float
@@ -116,14 +119,17 @@ def person_of_profile(con: duckdb.DuckDBPyConnection, data: Path) -> dict[str, s
     return out
 
 
-def max_orders_per_profile(con: duckdb.DuckDBPyConnection, data: Path) -> dict[str, int]:
-    """Per person: the most non-cancelled orders any single profile of theirs holds."""
+def cleanly_resolved(con: duckdb.DuckDBPyConnection, data: Path) -> set[str]:
+    """Persons whose customer records form exactly one profile holding no one else's records."""
     rows = con.execute(
-        "SELECT p.person_id, max(v.orders) FROM customer_value v JOIN record_profile rp USING (profile_id)"
-        " JOIN read_csv(?, all_varchar=true) p ON p.record_type = 'customer' AND p.source = rp.source"
-        " AND p.record_id = rp.record_id WHERE rp.record_type = 'customer' GROUP BY p.person_id",
+        "WITH pp AS (SELECT p.person_id, rp.profile_id FROM record_profile rp JOIN read_csv(?, all_varchar=true) p"
+        " ON p.record_type = 'customer' AND p.source = rp.source AND p.record_id = rp.record_id"
+        " WHERE rp.record_type = 'customer'),"
+        " pure AS (SELECT profile_id FROM pp GROUP BY profile_id HAVING count(DISTINCT person_id) = 1)"
+        " SELECT person_id FROM pp GROUP BY person_id"
+        " HAVING count(DISTINCT profile_id) = 1 AND bool_and(profile_id IN (SELECT profile_id FROM pure))",
         [str(data / "truth" / "person_of_record.csv")]).fetchall()
-    return {person: int(n) for person, n in rows}
+    return {r[0] for r in rows}
 
 
 def measure(data: Path, db: Path, persons: int, seed: int, seconds: float) -> CaseResult:
@@ -143,9 +149,11 @@ def measure(data: Path, db: Path, persons: int, seed: int, seconds: float) -> Ca
         serial = {r["person_id"] for r in read_truth(data, "serial_returners") if r["is_serial_returner"] == "1"}
         tp = len(flagged & serial)
         missed = serial - flagged
-        best = max_orders_per_profile(con, data)
-        rule_orders = 4  # truth.SERIAL_MIN_ORDERS
-        missed_identity = sum(1 for p in missed if best.get(p, 0) < rule_orders)
+        # A miss or false alarm on a person split over profiles, or sharing one with someone else, is
+        # identity's; on a cleanly resolved person it is the flag rule's.
+        clean = cleanly_resolved(con, data)
+        missed_identity = len(missed - clean)
+        false_identity = len((flagged - serial) - clean)
 
         churn = {r["person_id"]: int(r["churned"]) for r in read_truth(data, "churn")}
         # A person split over several profiles gets the churn score of their main profile (most orders).
@@ -160,7 +168,8 @@ def measure(data: Path, db: Path, persons: int, seed: int, seconds: float) -> Ca
     finally:
         con.close()
     return CaseResult(persons, seed, money_diff, predicted, actual, tp / max(len(flagged), 1),
-                      tp / max(len(serial), 1), len(missed), missed_identity, metrics["auc"], metrics["ece"],
+                      tp / max(len(serial), 1), len(missed), missed_identity, len(flagged - serial), false_identity,
+                      metrics["auc"], metrics["ece"],
                       metrics["brier"], metrics["churn_rate"], seconds)
 
 
@@ -175,11 +184,12 @@ def run_case(persons: int, seed: int, keep: Path | None) -> CaseResult:
 
 def print_table(results: list[CaseResult]) -> None:
     print("| demo (persons, seed) | money vs truth (max abs diff) | Σ expected net 52 w | truth Σ future net | error |"
-          " serial P / R | missed (identity split) | churn AUC | ECE | Brier | churn rate |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          " serial P / R | missed (identity) | false (identity) | churn AUC | ECE | Brier | churn rate |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r.persons:,}, {r.seed} | {r.money_max_abs_diff:.2f} | {r.predicted_net:,.0f} | {r.truth_net:,.0f} |"
               f" {r.net_error:+.1%} | {r.precision:.3f} / {r.recall:.3f} | {r.missed} ({r.missed_identity}) |"
+              f" {r.false_alarms} ({r.false_identity}) |"
               f" {r.auc:.3f} | {r.ece:.3f} | {r.brier:.3f} | {r.churn_rate:.2f} |")
     errors = np.array([r.net_error for r in results])
     print(f"\nnet error over cases: mean {errors.mean():+.1%}, sd {errors.std(ddof=1) if len(errors) > 1 else 0:.1%};"

@@ -49,3 +49,31 @@ def test_errors(split: tuple) -> None:
         ChurnModel().fit(train).predict_churn(test.with_features({"extra": np.zeros(len(test.customer_id))}))
     with pytest.raises(InputError, match="kind"):
         ChurnModel(kind="forest").fit(train)  # type: ignore[arg-type]
+
+
+def test_p_purchase_is_p_alive_times_a_gamma_poisson_zero() -> None:
+    from onefold.value.bgnbd import BetaGeo
+    from onefold.value.churn import p_purchase
+
+    bg = BetaGeo()
+    bg.params_ = {"r": 0.24, "alpha": 4.41, "a": 0.79, "b": 2.43}
+    x, tx, T = np.array([0.0, 2.0, 2.0, 10.0]), np.array([0.0, 30.0, 5.0, 35.0]), np.array([38.0, 38.0, 38.0, 38.0])
+    p13, p52 = p_purchase(bg, 13, x, tx, T), p_purchase(bg, 52, x, tx, T)
+    # No repeat purchase: alive for sure under the BG/NBD, so only the Gamma-Poisson zero term is left.
+    assert p13[0] == pytest.approx(1 - (42.41 / 55.41) ** 0.24)
+    assert np.all(p13 < p52) and np.all(p52 <= bg.p_alive(x, tx, T))
+    assert p13[1] > p13[2]  # same frequency, the one who bought recently is likelier to buy again
+    assert p13[3] > p13[1]
+
+
+def test_auc_difference_interval_covers_chance_and_excludes_it_for_a_real_gap() -> None:
+    from onefold.value.churn import auc_difference
+
+    rng = np.random.default_rng(7)
+    churned = (rng.random(3000) < 0.4).astype(int)
+    signal = churned + rng.normal(0, 1.0, 3000)
+    noisy = churned + rng.normal(0, 3.0, 3000)
+    diff, lo, hi = auc_difference(churned, signal, noisy, n_boot=200)
+    assert 0 < lo < diff < hi
+    same, lo, hi = auc_difference(churned, signal, signal + rng.normal(0, 1e-3, 3000), n_boot=200)
+    assert lo <= 0 <= hi and abs(same) < 0.01
