@@ -75,9 +75,13 @@ def _identifier_values(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[
       UNION ALL
       SELECT n.node, {norm.format(x="json_extract_string(e.traits, '" + trait + "')")}, CAST(e.timestamp AS VARCHAR), 0
         FROM events e JOIN _of_nodes n
-          ON n.source = 'events' AND ((n.record_type = 'user_id' AND n.record_id = e.user_id)
-             OR (n.record_type = 'anonymous_id' AND n.record_id = e.anonymous_id AND e.user_id IS NULL))
+          ON n.source = 'events' AND n.record_type = 'user_id' AND n.record_id = e.user_id
        WHERE e.type = 'identify'
+      UNION ALL  -- two equi-joins, not one join ON (… OR …): that was a nested loop, events × records
+      SELECT n.node, {norm.format(x="json_extract_string(e.traits, '" + trait + "')")}, CAST(e.timestamp AS VARCHAR), 0
+        FROM events e JOIN _of_nodes n
+          ON n.source = 'events' AND n.record_type = 'anonymous_id' AND n.record_id = e.anonymous_id
+       WHERE e.type = 'identify' AND e.user_id IS NULL
     ),
     ok AS (SELECT * FROM vals WHERE value IS NOT NULL AND NOT list_contains(?, value)),
     counts AS (SELECT value, sum(is_customer) AS holders FROM ok GROUP BY value)
