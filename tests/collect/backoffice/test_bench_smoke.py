@@ -15,7 +15,7 @@ def test_import_bench_quick_runs() -> None:
     script = Path(__file__).resolve().parents[3] / "bench" / "import.py"
     proc = subprocess.run(
         [sys.executable, str(script), "--quick"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "160"},
+        capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "240"},
     )
     assert proc.returncode == 0, proc.stderr
     # The script itself asserts read == peer rows; here: both files ran, with their junk quarantined.

@@ -208,3 +208,18 @@ def test_rows_of_empty_cells_are_counted_on_the_slow_path_too(workspace: Workspa
     assert [(r.row_number, r.reason.split(" (")[0]) for r in open_quarantine(workspace, "products")] == [
         (2, "row has 2 fields, expected 3"), (3, "empty row"),
     ]
+
+
+def test_the_first_valid_row_of_a_repeated_key_wins(workspace: WorkspacePaths, tmp_path: Path) -> None:
+    src = tmp_path / "products.csv"
+    src.write_text("sku,name,price\nA,bad,x\nB,first,1\nA,kept,2\nA,again,3\nB,again,4\n A ,padded,5\n")
+    result = import_file(workspace, "products", src)
+    assert result.counts() == {"read": 6, "loaded": 2, "quarantined": 4}
+    got = [(r.row_number, r.record_key, r.reason.split(";")[0]) for r in open_quarantine(workspace, "products")]
+    assert got == [
+        (1, "A", "'x' is not an amount (expected e.g. 12.50)"),
+        (4, "A", "duplicate key sku 'A' (same as row 3"),
+        (5, "B", "duplicate key sku 'B' (same as row 2"),
+        (6, "A", "duplicate key sku 'A' (same as row 3"),
+    ]
+    assert raw_rows(workspace, "SELECT sku, name FROM products ORDER BY 1") == [("A", "kept"), ("B", "first")]
