@@ -15,7 +15,6 @@ Tables written to the new warehouse:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from collections import Counter
@@ -80,7 +79,8 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
     carried = _previous_links(ctx, index) if trained is not None else []
     review, model = _probabilistic_edges(ctx, edges, threshold=settings.match_threshold, trained=trained,
                                          known=set(previous) if trained is not None else None, carried=carried)
-    _write(con, "identity_model", pa.table({"model": [model], "incremental": [trained is not None]}))
+    _write(con, "identity_model", pa.table({"model": [model], "incremental": [trained is not None],
+                                            "golden": [_golden_config(ctx)]}))
     constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
     ctx.progress("resolving the graph", 0.7)
     labels = resolve(len(nodes.keys), edges, constraints,
@@ -117,7 +117,7 @@ def _identity(ctx: BuildContext, *, incremental: bool) -> None:
         "a_id": pa.array([k[2] for k in a_keys], pa.string()), "b_type": pa.array([k[0] for k in b_keys], pa.string()),
         "b_source": pa.array([k[1] for k in b_keys], pa.string()), "b_id": pa.array([k[2] for k in b_keys], pa.string()),
         "probability": review.column("probability"), "evidence": review.column("evidence")}))
-    _write_profiles(ctx, members, assignments, nodes)
+    _write_profiles(ctx, members, assignments, nodes, reuse=trained is not None)
     publish(ctx.state, realtime, dict(zip(nodes.keys, profile_of, strict=True)),
             {r: _follow(aliases, r) for r in aliases})
 
@@ -257,21 +257,39 @@ def _write(con: object, name: str, table: pa.Table) -> None:
 
 
 def _write_ledger(con: object, edges: list[Edge], nodes: Nodes, profile_of: list[str], built: str) -> None:
-    cols: dict[str, list[object]] = {k: [] for k in (
-        "edge_id", "profile_id", "rule", "status", "weight", "evidence", "a_type", "a_source", "a_id",
-        "b_type", "b_source", "b_id", "observed_at", "built_at")}
-    for edge in edges:
-        a, b = sorted((nodes.keys[edge.a], nodes.keys[edge.b]))
-        digest = hashlib.sha256("\x1f".join((edge.rule, *a, *b)).encode()).hexdigest()[:16]
-        evidence = {k: v for k, v in edge.evidence.items() if k != "at"}
-        values = (f"edge_{digest}", profile_of[edge.a] if profile_of[edge.a] == profile_of[edge.b] else None,
-                  edge.rule, edge.status, None if edge.weight >= 1000 else round(edge.weight, 3),
-                  orjson.dumps(evidence).decode(), *a, *b,
-                  str(edge.evidence.get("at") or max(nodes.first_seen[edge.a], nodes.first_seen[edge.b])), built)
-        for key, value in zip(cols, values, strict=True):
-            cols[key].append(value)
-    schema = pa.schema([(k, pa.float64() if k == "weight" else pa.string()) for k in cols])
-    _write(con, "merge_ledger", pa.table(cols, schema=schema))
+    """Every edge with its rule or fields, weight, status, endpoints (in key order) and time.
+
+    Node numbers follow key order (`build_inputs.NODES_SQL`), so the smaller number is the smaller
+    key; keys, edge ids (a hash of rule and keys) and profiles are joined in DuckDB, not per edge.
+    """
+    table = pa.table({
+        "ord": pa.array(range(len(edges)), pa.int64()),
+        "lo": pa.array([min(e.a, e.b) for e in edges], pa.int64()),
+        "hi": pa.array([max(e.a, e.b) for e in edges], pa.int64()),
+        "rule": pa.array([e.rule for e in edges], pa.string()),
+        "status": pa.array([e.status for e in edges], pa.string()),
+        "weight": pa.array([None if e.weight >= 1000 else round(e.weight, 3) for e in edges], pa.float64()),
+        "evidence": pa.array([orjson.dumps({k: v for k, v in e.evidence.items() if k != "at"}).decode()
+                              for e in edges], pa.string()),
+        "at": pa.array([str(e.evidence["at"]) if e.evidence.get("at") else None for e in edges], pa.string()),
+    })
+    register_arrow(con, "_of_edges", table)  # type: ignore[arg-type]
+    register_arrow(con, "_of_profile_of", pa.table({"node": pa.array(range(len(profile_of)), pa.int64()),  # type: ignore[arg-type]
+                                                    "profile_id": pa.array(profile_of, pa.string())}))
+    con.execute("""CREATE OR REPLACE TABLE main.merge_ledger AS
+        SELECT 'edge_' || left(sha256(concat_ws(chr(31), e.rule, a.record_type, a.source, a.record_id,
+                                                b.record_type, b.source, b.record_id)), 16) AS edge_id,
+               CASE WHEN pa.profile_id = pb.profile_id THEN pa.profile_id END AS profile_id,
+               e.rule, e.status, e.weight, e.evidence,
+               a.record_type AS a_type, a.source AS a_source, a.record_id AS a_id,
+               b.record_type AS b_type, b.source AS b_source, b.record_id AS b_id,
+               coalesce(e.at, greatest(coalesce(a.first_seen, ''), coalesce(b.first_seen, ''))) AS observed_at,
+               ?::VARCHAR AS built_at
+          FROM _of_edges e JOIN _of_nodes a ON a.node = e.lo JOIN _of_nodes b ON b.node = e.hi
+          JOIN _of_profile_of pa ON pa.node = e.lo JOIN _of_profile_of pb ON pb.node = e.hi
+         ORDER BY e.ord""", [built])  # type: ignore[attr-defined]
+    con.unregister("_of_edges")  # type: ignore[attr-defined]
+    con.unregister("_of_profile_of")  # type: ignore[attr-defined]
 
 
 def golden_rules(ctx: BuildContext) -> dict[str, Strategy]:
@@ -282,25 +300,64 @@ def golden_rules(ctx: BuildContext) -> dict[str, Strategy]:
         raise InputError(str(exc), location=Location(field="identity.survivorship")) from None
 
 
-def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: list, nodes: Nodes) -> None:
+def _golden_config(ctx: BuildContext) -> str:
+    """What golden values depend on besides the records: a profile is reused only when this is unchanged."""
+    settings = ctx.settings.identity
+    return orjson.dumps([golden_rules(ctx), settings.source_priority, settings.blocklist]).decode()
+
+
+def _unchanged_profiles(ctx: BuildContext, reuse: bool) -> pa.Table | None:
+    """Incremental runs: ids of profiles holding exactly the records they held in the previous build
+    (their golden rows are copied; customer rows are not re-read, as incremental runs assume)."""
+    if not reuse or not ctx.table_exists("profiles", catalog="prev"):
+        return None
+    columns = {r[0] for r in ctx.con.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                             "table_catalog = 'prev' AND table_name = 'identity_model'").fetchall()}
+    rows = ctx.con.execute("SELECT golden FROM prev.main.identity_model").fetchall() if "golden" in columns else []
+    if not rows or rows[0][0] != _golden_config(ctx):
+        return None
+    return ctx.con.sql("""
+        WITH cur AS (SELECT profile_id, count(*) AS n, bit_xor(hash(record_type, source, record_id)) AS h
+                       FROM main.record_profile GROUP BY ALL),
+             prv AS (SELECT profile_id, count(*) AS n, bit_xor(hash(record_type, source, record_id)) AS h
+                       FROM prev.main.record_profile GROUP BY ALL)
+        SELECT profile_id FROM cur JOIN prv USING (profile_id, n, h)""").to_arrow_table()
+
+
+def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: list, nodes: Nodes, *,
+                    reuse: bool) -> None:
     con = ctx.con
     settings = ctx.settings.identity
     rules = golden_rules(ctx)
     traits = list(rules)
+    kept = _unchanged_profiles(ctx, reuse)
+    same = set(kept.column("profile_id").to_pylist()) if kept is not None else set()
+    todo = [(g, a) for g, a in zip(members, assignments, strict=True) if a.profile_id not in same]
+    register_arrow(con, "_of_todo", pa.table({"node": pa.array([i for g, _ in todo for i in g], pa.int64())}))
     rows = con.execute(f"""SELECT n.node, c.source, coalesce(CAST(c.created_at AS VARCHAR), ''),
         {', '.join(f'CAST(c.{t} AS VARCHAR)' for t in traits)} FROM customers c JOIN _of_nodes n
-        ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id""").fetchall()
+        ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id
+        SEMI JOIN _of_todo t ON t.node = n.node""").fetchall()
+    con.unregister("_of_todo")
     by_node = {r[0]: r for r in rows}
     junk = Blocklist(ctx.settings.identity.blocklist)  # placeholders never become golden values
+    blocked: dict[tuple[str, str], bool] = {}
     cols: dict[str, list[object]] = {"profile_id": [], "created_at": [], "records": []} | {t: [] for t in traits}
-    for group, assignment in zip(members, assignments, strict=True):
+    for group, assignment in todo:
         cols["profile_id"].append(assignment.profile_id)
         cols["created_at"].append(min((nodes.first_seen[i] for i in group if nodes.first_seen[i]), default=""))
         cols["records"].append(len(group))
         customer_rows = [by_node[i] for i in group if i in by_node]
         for t_index, trait in enumerate(traits):
-            candidates = [Candidate(r[3 + t_index] or "", r[1], r[2]) for r in customer_rows
-                          if r[3 + t_index] and not junk.blocks(trait, str(r[3 + t_index]))]
+            candidates = []
+            for r in customer_rows:
+                value = r[3 + t_index]
+                if value:
+                    key = (trait, value)
+                    if key not in blocked:
+                        blocked[key] = junk.blocks(trait, value)
+                    if not blocked[key]:
+                        candidates.append(Candidate(value, r[1], r[2]))
             value = survive(candidates, rules[trait], source_priority=settings.source_priority)
             if value and trait in ("email", "phone"):
                 # Golden identifiers in canonical form (lower-case email, E.164 phone) when valid.
@@ -308,7 +365,17 @@ def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: li
             cols[trait].append(value)
     schema = pa.schema([("profile_id", pa.string()), ("created_at", pa.string()), ("records", pa.int64())]
                        + [(t, pa.string()) for t in traits])
-    _write(con, "profiles", pa.table(cols, schema=schema))
+    register_arrow(con, "_of_out", pa.table(cols, schema=schema))
+    if kept is not None:
+        register_arrow(con, "_of_kept", kept)
+        con.execute("""CREATE OR REPLACE TABLE main.profiles AS SELECT * FROM (
+            SELECT * FROM _of_out UNION ALL BY NAME
+            SELECT p.* FROM prev.main.profiles p SEMI JOIN _of_kept k ON k.profile_id = p.profile_id)
+            ORDER BY profile_id""")
+        con.unregister("_of_kept")
+    else:
+        con.execute("CREATE OR REPLACE TABLE main.profiles AS SELECT * FROM _of_out ORDER BY profile_id")
+    con.unregister("_of_out")
 
 
 __all__ = ["identity_step", "make_identity_step"]
