@@ -18,7 +18,12 @@ Peer set-ups (each tool's documented unsupervised workflow, tuned for Febrl as t
   (unsupervised EM), connected components.
 - onefold: `match_file` with its defaults (no per-dataset settings).
 
-Usage: .venv/bin/python bench/identity.py [--quick]   (--quick: Febrl3 only)
+`--synthetic PEOPLE` adds the synthetic CDP set (`onefold.demo.cdp_people`, generated once, in its
+own process, before any tool runs): onefold with the same defaults, and Splink set up as
+`run_splink_synthetic` documents (recordlinkage is not run there: its full-index ECM does not scale).
+
+Usage: .venv/bin/python bench/identity.py [--quick] [--skip-febrl] [--synthetic PEOPLE [--no-splink-synthetic]]
+(--quick: Febrl3 only; 445,000 people make ~1.0M records)
 """
 
 from __future__ import annotations
@@ -30,11 +35,12 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the Febrl/synthetic helpers in tests/
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the Febrl helpers in tests/
 from _harness import measure_in_subprocess, print_table  # noqa: E402
 from tests.identity.febrl import FEBRL_FIELDS as FIELDS  # noqa: E402
 from tests.identity.febrl import concatenated as write_dataset  # noqa: E402
@@ -146,13 +152,6 @@ def run_recordlinkage(path: str) -> Run:
     return time.perf_counter() - start, [(str(rid), str(label)) for rid, label in zip(ids, labels, strict=True)]
 
 
-def f1_against_febrl(pairs: list[tuple[str, str]]) -> tuple[float, float, float]:
-    from onefold.identity.evaluate import pairwise_scores
-
-    scores = pairwise_scores([c for _, c in pairs], [rid.split("-")[1] for rid, _ in pairs])
-    return scores.precision, scores.recall, scores.f1
-
-
 def write_synthetic(people: int, path: str) -> int:
     """The synthetic CDP set (`onefold.demo.cdp_people`, seed 1) as CSV; returns the record count."""
     from onefold.demo import cdp_people
@@ -243,8 +242,6 @@ def run_splink_synthetic(path: str) -> Run:
 
 def bench_synthetic(people: int, tmp: str, rows: list[list[Any]], peers: bool) -> None:
     """onefold (and Splink, unless ``peers`` is False) on one generated file; truth from person_id."""
-    from onefold.identity.evaluate import pairwise_scores
-
     path = str(Path(tmp) / "synthetic.csv")
     _, count = measure_in_subprocess("generate", functools.partial(write_synthetic, people, path))
     with open(path, newline="") as handle:
@@ -252,17 +249,7 @@ def bench_synthetic(people: int, tmp: str, rows: list[list[Any]], peers: bool) -
     tools: list[tuple[str, Any]] = [("onefold", functools.partial(run_onefold_synthetic, path))]
     if peers:
         tools.append(("splink 5", functools.partial(run_splink_synthetic, path)))
-    name = f"synthetic CDP ({people:,} people, {count:,} records)"
-    results = {}
-    for tool, fn in tools:
-        measurement, (work, pairs) = measure_in_subprocess(tool, fn)
-        scores = pairwise_scores([c for _, c in pairs], [truth[r] for r, _ in pairs])
-        results[tool] = (work, measurement.seconds)
-        rows.append([name, tool, len(pairs), scores.precision, scores.recall, scores.f1, work,
-                     measurement.seconds, measurement.peak_mb, ""])
-    if "splink 5" in results:
-        (work, cold), (peer_work, peer_cold) = results["onefold"], results["splink 5"]
-        rows[-len(tools)][-1] = f"{peer_work / work:.1f}x ({peer_cold / cold:.1f}x cold)"
+    run_tools(f"synthetic CDP ({people:,} people, {count:,} records)", tools, truth.__getitem__, rows)
 
 
 def bench(name: str, path: Path, rows: list[list[Any]], peers: bool) -> None:
@@ -270,13 +257,20 @@ def bench(name: str, path: Path, rows: list[list[Any]], peers: bool) -> None:
     if peers:
         tools += [("splink 5", functools.partial(run_splink, str(path))),
                   ("recordlinkage", functools.partial(run_recordlinkage, str(path)))]
+    run_tools(name, tools, lambda record_id: record_id.split("-")[1], rows)  # rec-123-dup-0 is person 123
+
+
+def run_tools(name: str, tools: list[tuple[str, Any]], truth: Callable[[str], str], rows: list[list[Any]]) -> None:
+    """Each tool in its own process; a table row each, scored against ``truth`` (record id → person)."""
+    from onefold.identity.evaluate import pairwise_scores
+
     results = {}
     for tool, fn in tools:
         measurement, (work, pairs) = measure_in_subprocess(tool, fn)
-        precision, recall, f1 = f1_against_febrl(pairs)
+        scores = pairwise_scores([c for _, c in pairs], [truth(r) for r, _ in pairs])
         results[tool] = (work, measurement.seconds)
-        rows.append([name, tool, len(pairs), precision, recall, f1, work, measurement.seconds,
-                     measurement.peak_mb, ""])
+        rows.append([name, tool, len(pairs), scores.precision, scores.recall, scores.f1, work,
+                     measurement.seconds, measurement.peak_mb, ""])
     if "splink 5" in results:
         (work, cold), (peer_work, peer_cold) = results["onefold"], results["splink 5"]
         rows[-len(tools)][-1] = f"{peer_work / work:.1f}x ({peer_cold / cold:.1f}x cold)"

@@ -100,8 +100,8 @@ class _Metrics:
             elif kind == "token_sort":
                 scores[todo] = _similarity(a, b, fuzz.token_sort_ratio, cut * 100, self.workers) / 100
             else:  # an edit distance
-                scores[todo] = cpdist(a, b, scorer=_DISTANCES[kind], score_cutoff=int(cut), dtype=np.int32,
-                                      workers=self.workers)
+                scores[todo] = _chunked(a, b, scorer=_DISTANCES[kind], score_cutoff=int(cut), dtype=np.int32,
+                                        workers=self.workers)
             self._cache[kind] = scores
         return self._cache[kind][todo]
 
@@ -169,7 +169,17 @@ def _first_rows(column: FieldColumn) -> IntArray:
 
 def _similarity(a: ObjArray, b: ObjArray, scorer: Any, cutoff: float, workers: int) -> npt.NDArray[np.float32]:
     # score_cutoff lets rapidfuzz stop early on clearly different strings (most random pairs).
-    return cpdist(a, b, scorer=scorer, score_cutoff=cutoff, dtype=np.float32, workers=workers)
+    return _chunked(a, b, scorer=scorer, score_cutoff=cutoff, dtype=np.float32, workers=workers)
+
+
+_CHUNK = 1 << 18
+
+
+def _chunked(a: ObjArray, b: ObjArray, **options: Any) -> npt.NDArray[Any]:
+    """``cpdist`` a chunk at a time: it copies every string it is given into its own buffers first,
+    which for millions of pairs of addresses is hundreds of MB held at once."""
+    parts = [cpdist(a[i:i + _CHUNK], b[i:i + _CHUNK], **options) for i in range(0, len(a), _CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=options.get("dtype", np.float32))
 
 
 __all__ = ["NULL", "Gamma", "compare", "compare_field"]

@@ -36,7 +36,8 @@ def adjust_nested_locations(
     field_weights: FloatArray, gamma: Gamma, records: RecordSet, m: list[FloatArray], u: list[FloatArray]
 ) -> FloatArray:
     """Replace the exact-agreement weight of each location field by its weight given a more specific
-    location field's outcome (see module docstring). Returns a new array; other cells are unchanged.
+    location field's outcome (see module docstring). Changes ``field_weights`` in place (a million
+    records give millions of pairs) and returns it; other cells are unchanged.
 
     Where the more specific field A agrees, B's weight is log2(m_B / r(B|A)). Where A is present on
     both sides but differs (a move, or two people in one town), agreeing on B is weaker evidence
@@ -50,7 +51,7 @@ def adjust_nested_locations(
     columns = records.columns
     location = [k for k, col in enumerate(columns) if col.spec.location]
     order = sorted(location, key=lambda k: u[k][0])  # most specific (rarest agreement) first
-    out = field_weights.copy()
+    out = field_weights
     for position, k in enumerate(order):
         m_b, u_b = max(float(m[k][0]), 1e-9), float(u[k][0])
         for j in order[:position]:

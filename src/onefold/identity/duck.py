@@ -184,6 +184,8 @@ def generate_pairs(
         " ORDER BY l, r"
     ).fetchnumpy()
     con.execute("DROP TABLE _of_pairs")
+    con.execute("DROP TABLE _of_keys")  # free DuckDB's memory before the per-pair work in NumPy
+    con.execute("DROP TABLE _of_codes")
     credited = np.bincount(np.asarray(result["rule"], dtype=np.int64), minlength=len(rules))
     for report, new in zip(reports, credited.tolist(), strict=True):
         report.new_pairs = new

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from onefold.errors import InputError, Location
 from onefold.identity.csv_input import read_records_csv
@@ -83,16 +84,17 @@ def match_file(
         junk = Blocklist(blocklist)
         records = load_records(con, "_of_input", id_column=id_column, fields=fields,
                                hot_key_records=(options or MatchOptions()).hot_key_records, junk=junk.blocks)
+        con.unregister("_of_input")
+        # Only the ids in file order are needed from here on: free the rest of the file's columns.
+        in_file_order = table.column(id_column).combine_chunks().cast(pa.string())
+        del table
         result = match_records(con, records, options=options, progress=progress)
     finally:
         con.close()
-    # Records are numbered in id order, so each input row finds its number by binary search.
-    in_file_order = table.column(id_column).to_numpy(zero_copy_only=False).astype(object)
-    number = np.minimum(np.searchsorted(records.ids, in_file_order), max(len(records) - 1, 0))
-    if not (records.ids[number] == in_file_order).all():  # DuckDB and Python disagree on the order
-        position = {record_id: i for i, record_id in enumerate(records.ids.tolist())}
-        number = np.array([position[record_id] for record_id in in_file_order.tolist()], dtype=np.int64)
-    write_clusters(out, zip(in_file_order.tolist(), records.ids[result.clusters.labels[number]].tolist(), strict=True))
+    # Each input row's record number, by a hash lookup in Arrow (ids are unique).
+    number = pc.index_in(in_file_order, value_set=pa.array(records.ids, type=pa.string())).to_numpy()
+    write_clusters(out, zip(in_file_order.to_pylist(), records.ids[result.clusters.labels[number]].tolist(),
+                            strict=True))
     summary = MatchSummary(
         records=len(records),
         pairs=len(result.candidates.left),

@@ -24,7 +24,7 @@ from onefold.identity.blocking import BlockingRule, default_rules
 from onefold.identity.clustering import Clusters, cluster
 from onefold.identity.comparisons import Gamma, compare
 from onefold.identity.dependence import adjust_nested_locations
-from onefold.identity.duck import Candidates, generate_pairs
+from onefold.identity.duck import RECORDS_TABLE, Candidates, generate_pairs
 from onefold.identity.fellegi_sunter import FellegiSunter, FloatArray, FSParams, probability
 from onefold.identity.records import RecordSet
 from onefold.identity.scoring import combine_weights, household_cap, name_conflict
@@ -133,6 +133,7 @@ def match_records(
     rules = rules if rules is not None else default_rules(fields)
     report("blocking", 0.1)
     candidates = generate_pairs(con, records, rules, max_block_size=opts.max_block_size, new=new)
+    con.execute(f"DROP TABLE IF EXISTS {RECORDS_TABLE}")  # the RecordSet holds all later steps need
     report(f"comparing {len(candidates.left):,} pairs", 0.3)
     gamma = compare(records, candidates.left, candidates.right, workers=opts.workers)
     names = [col.name for col in records.columns]
@@ -158,9 +159,13 @@ def match_records(
         prior_weight = math.log2(prior / (1 - prior))
         cap = household_cap(gamma, [col.field_type for col in records.columns], records=n)
     params = model.params
-    field_weights = model.field_weights(gamma) + tf_adjustments(records, gamma, candidates.left, candidates.right, u)
+    field_weights = tf_adjustments(records, gamma, candidates.left, candidates.right, u,
+                                   add_to=model.field_weights(gamma))
     field_weights = adjust_nested_locations(field_weights, gamma, records, params.m, u)
-    weight = combine_weights(field_weights, specs, cap=cap) + prior_weight
+    # A million rows at a time: combining makes several pairs × fields temporaries.
+    step = 1 << 20
+    weight = np.concatenate([combine_weights(field_weights[i:i + step], specs, cap=cap)
+                             for i in range(0, len(field_weights), step)] or [np.zeros(0)]) + prior_weight
     vetoed = name_conflict(gamma, specs, households=math.isfinite(cap))
     weight[vetoed] = -np.inf
     prob = probability(weight)

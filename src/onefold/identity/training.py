@@ -129,7 +129,7 @@ def _fallback(levels: int) -> FloatArray:
 
 
 def tf_adjustments(records: RecordSet, gamma: Gamma, left: np.ndarray, right: np.ndarray,
-                   u: list[FloatArray]) -> FloatArray:
+                   u: list[FloatArray], *, add_to: FloatArray | None = None) -> FloatArray:
     """Extra log2 weight per pair and field from the frequency of the values compared.
 
     Exact agreement: log2(u_exact / frequency of the agreed value), up or down. Near agreement (a
@@ -137,19 +137,20 @@ def tf_adjustments(records: RecordSet, gamma: Gamma, left: np.ndarray, right: np
     down — "rick" and "richard" agree about as often by chance as "richard" does, so a nickname or a
     typo of a common name is never stronger evidence than agreeing exactly on it (Splink applies
     the more common value's frequency to fuzzy levels the same way). Only fields whose spec asks
-    for it; zero elsewhere.
+    for it; zero elsewhere. With ``add_to`` (pairs × fields), the adjustments are added to it in
+    place and it is returned: millions of pairs need no second array.
     """
-    out = np.zeros(gamma.shape, dtype=np.float64)
+    out = add_to if add_to is not None else np.zeros(gamma.shape, dtype=np.float64)
     for k, column in enumerate(records.columns):
         if not column.spec.tf_adjust or column.non_null == 0:
             continue
         exact = gamma[:, k] == 0
         freq = column.counts[column.codes[left[exact]]] / column.non_null
-        out[exact, k] = np.log2(u[k][0] / freq)
+        out[exact, k] += np.log2(u[k][0] / freq)
         fuzzy_levels = [i for i, level in enumerate(column.spec.levels) if i > 0 and level.kind != "crossed"]
         near = np.flatnonzero(np.isin(gamma[:, k], fuzzy_levels))
         common = np.maximum(column.counts[column.codes[left[near]]], column.counts[column.codes[right[near]]])
-        out[near, k] = np.minimum(np.log2(u[k][0] * column.non_null / common), 0.0)
+        out[near, k] += np.minimum(np.log2(u[k][0] * column.non_null / common), 0.0)
     return out
 
 
