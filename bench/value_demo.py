@@ -19,7 +19,6 @@ step (on a copy of its warehouse), so a model change is measured without re-runn
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import shutil
 import tempfile
@@ -38,6 +37,7 @@ from onefold.store.build import BuildContext
 from onefold.store.workspace import WorkspacePaths, init_workspace, open_state
 from onefold.value.build_step import value_step
 from onefold.value.churn import evaluate
+from onefold.value.demo_truth import cleanly_resolved, person_of_profile, read_truth
 
 ENTITY_ORDER = ["customers", "products", "stores", "orders", "order_items", "returns", "tickets",
                 "email_interactions", "store_visits", "consents", "inventory"]
@@ -100,36 +100,6 @@ def rerun_value_step(paths: WorkspacePaths, into: Path) -> Path:
         state.close()
         con.close()
     return db
-
-
-def read_truth(data: Path, name: str) -> list[dict[str, str]]:
-    with open(data / "truth" / f"{name}.csv") as fh:
-        return list(csv.DictReader(fh))
-
-
-def person_of_profile(con: duckdb.DuckDBPyConnection, data: Path) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT rp.profile_id, p.person_id, count(*) AS n FROM record_profile rp JOIN read_csv(?, all_varchar=true) p"
-        " ON p.record_type = 'customer' AND p.source = rp.source AND p.record_id = rp.record_id"
-        " WHERE rp.record_type = 'customer' GROUP BY ALL ORDER BY n DESC, rp.profile_id, p.person_id",
-        [str(data / "truth" / "person_of_record.csv")]).fetchall()
-    out: dict[str, str] = {}
-    for profile, person, _ in rows:
-        out.setdefault(profile, person)
-    return out
-
-
-def cleanly_resolved(con: duckdb.DuckDBPyConnection, data: Path) -> set[str]:
-    """Persons whose customer records form exactly one profile holding no one else's records."""
-    rows = con.execute(
-        "WITH pp AS (SELECT p.person_id, rp.profile_id FROM record_profile rp JOIN read_csv(?, all_varchar=true) p"
-        " ON p.record_type = 'customer' AND p.source = rp.source AND p.record_id = rp.record_id"
-        " WHERE rp.record_type = 'customer'),"
-        " pure AS (SELECT profile_id FROM pp GROUP BY profile_id HAVING count(DISTINCT person_id) = 1)"
-        " SELECT person_id FROM pp GROUP BY person_id"
-        " HAVING count(DISTINCT profile_id) = 1 AND bool_and(profile_id IN (SELECT profile_id FROM pure))",
-        [str(data / "truth" / "person_of_record.csv")]).fetchall()
-    return {r[0] for r in rows}
 
 
 def measure(data: Path, db: Path, persons: int, seed: int, seconds: float) -> CaseResult:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
@@ -20,6 +19,7 @@ from onefold.store.build import run_build
 from onefold.store.workspace import WorkspacePaths, init_workspace, open_state
 from onefold.value.allocate import allocate
 from onefold.value.build_step import value_step
+from onefold.value.demo_truth import person_of_profile, read_truth
 
 # Parents before children, so no row is quarantined as an orphan.
 ENTITY_ORDER = ["customers", "products", "stores", "orders", "order_items", "returns", "tickets",
@@ -51,30 +51,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, WorkspacePaths
     return data, paths
 
 
-def _truth(data: Path, name: str) -> list[dict[str, str]]:
-    with open(data / "truth" / f"{name}.csv") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _person_of_profile(con: duckdb.DuckDBPyConnection, data: Path) -> dict[str, str]:
-    rows = con.execute(
-        "SELECT rp.profile_id, p.person_id, count(*) AS n FROM record_profile rp JOIN read_csv(?, all_varchar=true) p"
-        " ON p.record_type = 'customer' AND p.source = rp.source AND p.record_id = rp.record_id"
-        " WHERE rp.record_type = 'customer' GROUP BY ALL ORDER BY n DESC",
-        [str(data / "truth" / "person_of_record.csv")]).fetchall()
-    out: dict[str, str] = {}
-    for profile, person, _ in rows:
-        out.setdefault(profile, person)
-    return out
-
-
 @pytest.mark.slow
 def test_money_reconciles_with_truth(demo: tuple[Path, WorkspacePaths]) -> None:
     data, paths = demo
     con = duckdb.connect(str(paths.warehouse_db), read_only=True)
     ours = con.execute("SELECT sum(gross_revenue), sum(refunds), sum(cogs), sum(shipping_cost), sum(service_cost),"
                        " sum(net_margin) FROM customer_value").fetchone()
-    truth = _truth(data, "net_value")
+    truth = read_truth(data, "net_value")
     keys = ["gross_revenue", "refunds", "cogs", "shipping_cost", "service_cost", "net_value"]
     expected = [sum(float(r[k]) for r in truth) for k in keys]
     assert ours == pytest.approx(expected, abs=0.05)
@@ -87,7 +70,7 @@ def test_money_reconciles_with_truth(demo: tuple[Path, WorkspacePaths]) -> None:
 def test_net_clv_serial_returners_and_churn_against_truth(demo: tuple[Path, WorkspacePaths]) -> None:
     data, paths = demo
     con = duckdb.connect(str(paths.warehouse_db), read_only=True)
-    person = _person_of_profile(con, data)
+    person = person_of_profile(con, data)
     rows = con.execute("SELECT profile_id, serial_returner, churn_probability, expected_net_value"
                        " FROM customer_value").fetchall()
     # Aggregate net value over the 52-week horizon (the truth is undiscounted, so is expected_net_value).
@@ -95,13 +78,13 @@ def test_net_clv_serial_returners_and_churn_against_truth(demo: tuple[Path, Work
     # ±8 %, see bench/value_demo.py and bench/README.md); this bound catches a biased model (it was
     # +40 % here before the seasonal clock, cohort fits and service projection).
     predicted = sum(r[3] for r in rows if r[3] is not None)
-    actual = sum(float(r["future_net_value"]) for r in _truth(data, "net_value"))
+    actual = sum(float(r["future_net_value"]) for r in read_truth(data, "net_value"))
     assert 0.8 * actual < predicted < 1.2 * actual
     flagged = {person[r[0]] for r in rows if r[1] and r[0] in person}
-    serial = {r["person_id"] for r in _truth(data, "serial_returners") if r["is_serial_returner"] == "1"}
+    serial = {r["person_id"] for r in read_truth(data, "serial_returners") if r["is_serial_returner"] == "1"}
     tp = len(flagged & serial)
     assert tp / len(flagged) >= 0.9 and tp / len(serial) >= 0.9
-    churn = {r["person_id"]: int(r["churned"]) for r in _truth(data, "churn")}
+    churn = {r["person_id"]: int(r["churned"]) for r in read_truth(data, "churn")}
     pairs = [(churn[person[r[0]]], r[2]) for r in rows if r[0] in person and person[r[0]] in churn and r[2] is not None]
     y, p = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
     assert roc_auc_score(y, p) >= 0.75
