@@ -173,6 +173,13 @@ def make_persons(rng: np.random.Generator, n: int) -> Persons:
     email0 = make_emails(rng, first, last, dob_days)
     email1 = make_emails(rng, first, last, dob_days + 1)
     email1 = np.where(email1 == email0, np.strings.add(np.array("new.", dtype=S), email0), email1)
+    # A changed address is a new one, never another person's: the two draws above are each unique
+    # but not against each other, and a clash made two people share one address in the data.
+    owned = set(email0.tolist())  # a set: np.isin compares StringDType arrays pairwise
+    taken = np.array([e in owned for e in email1.tolist()], dtype=bool)
+    while taken.any():
+        email1 = np.where(taken, np.strings.add(np.array("new.", dtype=S), email1), email1)
+        taken = np.array([e in owned for e in email1.tolist()], dtype=bool)
     changes_email = rng.random(n) < 0.12
     email_change_day = np.where(changes_email, rng.uniform(np.maximum(birth, 0), timeline.OBS_DAYS + 200), np.inf)
     family_email = np.full(n, "", dtype=S)
