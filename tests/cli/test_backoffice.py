@@ -69,3 +69,17 @@ def test_build_then_sql_reads_back_and_refuses_writes(workspace: WorkspacePaths)
     assert as_csv.stdout.splitlines() == ["sku,on_hand", "SKU-1,12", "SKU-2,0"]
     refused = run_cli("sql", "DELETE FROM orders", *ws_args(workspace), check=False)
     assert refused.returncode == 1 and "only read queries are allowed, not DELETE" in refused.stderr
+
+
+def test_quarantine_show_prints_the_values_as_the_file_held_them(workspace: WorkspacePaths, tmp_path: object) -> None:
+    from pathlib import Path
+
+    src = Path(str(tmp_path)) / "p.csv"
+    src.write_text("sku,name,price,unit_cost\n A ,[bold]x[/bold],x,\n")
+    proc = run_cli("import", "products", str(src), "--json", *ws_args(workspace))
+    assert json.loads(proc.stdout) == {"read": 1, "loaded": 0, "quarantined": 1}
+    (listed,) = json.loads(run_cli("quarantine", "list", "--json", *ws_args(workspace)).stdout)
+    shown = json.loads(run_cli("quarantine", "show", str(listed["id"]), "--json", *ws_args(workspace)).stdout)
+    assert shown["payload"] == {"sku": " A ", "name": "[bold]x[/bold]", "price": "x", "unit_cost": ""}
+    text = run_cli("quarantine", "show", str(listed["id"]), *ws_args(workspace), env={"COLUMNS": "200"}).stdout
+    assert '" A "' in text and "[bold]x[/bold]" in text and '""' in text

@@ -14,9 +14,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from onefold.cli._common import WorkspaceOpt, err, out, print_json
 from onefold.errors import InputError
@@ -155,8 +157,17 @@ def quarantine_show(
         if key != "payload":
             table.add_row(key, "" if value is None else str(value))
     for key, value in (record.payload or {}).items():
-        table.add_row(f"payload.{key}", str(value))
+        table.add_row(f"payload.{key}", shown_value(value))
     out.print(table)
+
+
+def shown_value(value: object) -> Text:
+    """A payload value as the file held it: plain text (never Rich markup), quoted as JSON when
+    quotes are needed to see it (empty, spaces or tabs around it, control characters)."""
+    text = str(value)
+    if text == "" or text != text.strip() or not text.isprintable():
+        return Text(orjson.dumps(text).decode())
+    return Text(text)
 
 
 def write_csv(columns: list[str], rows: list[tuple[object, ...]]) -> None:
