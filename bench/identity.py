@@ -20,7 +20,7 @@ Peer set-ups (each tool's documented unsupervised workflow, tuned for Febrl as t
 
 `--synthetic PEOPLE` adds the synthetic CDP set (`onefold.demo.cdp_people`, generated once, in its
 own process, before any tool runs): onefold with the same defaults, and Splink set up as
-`run_splink_synthetic` documents (recordlinkage is not run there: its full-index ECM does not scale).
+`run_splink_synthetic` documents (recordlinkage is not run there).
 
 Usage: .venv/bin/python bench/identity.py [--quick] [--skip-febrl] [--synthetic PEOPLE [--no-splink-synthetic]]
 (--quick: Febrl3 only; 445,000 people make ~1.0M records)
