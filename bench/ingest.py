@@ -218,9 +218,9 @@ def sustained(server: Server, *, seconds: float, processes: int, threads: int) -
             "cpu_us": sum(cpu) / events * 1e6, "acceptor_us": cpu[0] / events * 1e6, "read_lag_s": lag}
 
 
-def paced(server: Server, *, events_per_s: int, seconds: float) -> tuple[float, float, int]:
+def paced(server: Server, *, events_per_s: int, seconds: float, tag: str = "lat-") -> tuple[float, float, int]:
     rate = events_per_s / EVENTS_PER_REQUEST
-    (lat, errors), = _run_processes(_paced_worker, [(server.port, server.key, "lat-", rate, seconds, 8)])
+    (lat, errors), = _run_processes(_paced_worker, [(server.port, server.key, tag, rate, seconds, 8)])
     p50 = lat[len(lat) // 2]
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     return p50 * 1000, p99 * 1000, errors

@@ -35,6 +35,11 @@ class CollectMetrics:
             "onefold_event_log_fsync_seconds", "Time to write and fdatasync one group commit to the event log.",
             buckets=_FSYNC_BUCKETS, registry=self.registry,
         )
+        self.index_wait_seconds = Counter(
+            "onefold_index_backpressure_seconds",
+            "Time the writer waited for the indexer to come within collect.max_index_lag_seconds.",
+            registry=self.registry,
+        )
         self.commit_events = Histogram(
             "onefold_group_commit_events", "Events per group commit.",
             buckets=(1, 10, 100, 500, 1000, 2000, 5000, 10000), registry=self.registry,

@@ -202,13 +202,15 @@ class EventWriter:
         """Wait while the oldest commit the indexer has not reached is older than the allowed lag."""
         limit = self.settings.max_index_lag_seconds
         pending = self._unindexed
-        stalled_since = time.monotonic()
+        started = stalled_since = time.monotonic()
         while pending and not self._stopping:
             indexed = event_index.high_water(self._conn)
             while pending and pending[0][0] <= indexed:
                 pending.popleft()
             now = time.monotonic()
             if not pending or now - pending[0][1] < limit:
+                if now > started:
+                    self.metrics.index_wait_seconds.inc(now - started)
                 return
             if now - stalled_since > INDEX_STALL_SECONDS:
                 log.warning("the event indexer is %.1f s behind the log", now - pending[0][1])
