@@ -240,6 +240,7 @@ class LogTail:
         self.max_bytes = max_bytes
         self._segment: int | None = None
         self._offset = 0
+        self._listed_at = float("-inf")
         segments = list_segments(directory)
         for first, _ in segments:
             if first <= after_seq + 1 or self._segment is None:
@@ -254,17 +255,29 @@ class LogTail:
                 self._segment = segments[0][0]
             found = self._read_segment(self._segment)
             if found is None:  # nothing new here: move on only if a newer segment exists
-                newer = [first for first, _ in list_segments(self.directory) if first > self._segment]
-                if not newer:
+                newer = self._newer_segment()
+                if newer is None:
                     return []
                 found = self._read_segment(self._segment)
                 if found is None:
-                    self._segment, self._offset = newer[0], 0
+                    self._segment, self._offset = newer, 0
                     continue
             lines = [row for row in found if row[0] > self.after_seq]
             if lines:
                 self.after_seq = lines[-1][0]
                 return lines
+
+    def _newer_segment(self) -> int | None:
+        """The segment after the current one. It is named after the next seq, so one ``stat`` finds
+        it; a directory listing (other layouts, e.g. after recovery) runs at most once a second."""
+        if segment_path(self.directory, self.after_seq + 1).exists():
+            return self.after_seq + 1
+        now = time.monotonic()
+        if now - self._listed_at < 1.0:
+            return None
+        self._listed_at = now
+        newer = [first for first, _ in list_segments(self.directory) if first > (self._segment or 0)]
+        return newer[0] if newer else None
 
     def _read_segment(self, segment: int) -> list[tuple[int, LogPosition, bytes]] | None:
         """Complete lines past the current offset, or None when there are none yet."""
