@@ -182,6 +182,20 @@ class Server(ServeProcess):
             time.sleep(0.01)
 
 
+def _server_metrics(server: Server) -> dict[str, float]:
+    """Prometheus counters of the server under test (/metrics), by sample name."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    conn.close()
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, _, value = line.rpartition(" ")
+            found[name] = float(value)
+    return found
+
+
 def _cpu_seconds(procs: list[psutil.Process]) -> list[float]:
     return [sum(p.cpu_times()[:2]) for p in procs]
 
@@ -237,8 +251,14 @@ def main() -> None:
         for fsync in (False, True):
             with Server(fsync=fsync, workdir=Path(tmp)) as server:
                 loaded = sustained(server, seconds=seconds, processes=2, threads=8)
+                before = _server_metrics(server)
                 p50, p99, lat_errors = paced(server, events_per_s=5_000, seconds=paced_seconds)
-                results[fsync] = {**loaded, "p50": p50, "p99": p99, "lat_errors": lat_errors}
+                after = _server_metrics(server)
+                delta = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+                commits = max(delta.get("onefold_event_log_fsync_seconds_count", 0.0), 1.0)
+                results[fsync] = {**loaded, "p50": p50, "p99": p99, "lat_errors": lat_errors,
+                                  "write_ms": delta.get("onefold_event_log_fsync_seconds_sum", 0.0) / commits * 1e3,
+                                  "waited_s": delta.get("onefold_index_backpressure_seconds_total", 0.0)}
     peer, ours = results[False], results[True]
     print_table(
         f"ingest: /v1/batch x{EVENTS_PER_REQUEST} events, load from 2 other processes ({os.cpu_count()} CPUs, shared)",
@@ -255,6 +275,10 @@ def main() -> None:
             ["p50 ack ms at 5,000 ev/s", peer["p50"], ours["p50"], ours["p50"] / peer["p50"], ""],
             ["p99 ack ms at 5,000 ev/s", peer["p99"], ours["p99"], ours["p99"] / peer["p99"],
              f"non-200: {int(ours['lat_errors'])} / peer {int(peer['lat_errors'])}"],
+            ["  log write(+fsync) ms per commit", peer["write_ms"], ours["write_ms"],
+             ours["write_ms"] / max(peer["write_ms"], 1e-9), "mean, during the 5,000 ev/s phase"],
+            ["  writer waited for indexer, s", peer["waited_s"], ours["waited_s"],
+             ours["waited_s"] / max(peer["waited_s"], 1e-9), "backpressure, during the 5,000 ev/s phase"],
         ],
     )
     failed = int(ours["errors"] + ours["lat_errors"] + peer["errors"] + peer["lat_errors"])
