@@ -241,6 +241,8 @@ class LogTail:
         self._segment: int | None = None
         self._offset = 0
         self._listed_at = float("-inf")
+        self.behind = False
+        """Whether the last :meth:`read` stopped at ``max_bytes`` with more of the segment unread."""
         segments = list_segments(directory)
         for first, _ in segments:
             if first <= after_seq + 1 or self._segment is None:
@@ -288,8 +290,10 @@ class LogTail:
         try:
             size = os.fstat(fd).st_size
             if size <= self._offset:
+                self.behind = False
                 return None
             data = os.pread(fd, min(size - self._offset, self.max_bytes), self._offset)
+            self.behind = size - self._offset > self.max_bytes
         finally:
             os.close(fd)
         end = data.rfind(b"\n") + 1

@@ -39,8 +39,11 @@ if TYPE_CHECKING:  # engines are imported only by store/ at run time
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.005
-"""How often an idle follower looks for new log lines (a stat of one file)."""
+POLL_SECONDS = 0.05
+"""How long the follower lets new log lines gather after a short batch. Each transaction has a
+fixed cost of ≈ 1.5 ms (stitching's look-ups, the commit), so indexing 25 events at a time cost
+≈ 100 µs/event against ≈ 40 at 500 and ≈ 35 at 2,000 (in-process, loaded machine); 50 ms keeps
+batches large at ordinary rates and adds at most that to the time before a read sees an event."""
 READY_TIMEOUT_SECONDS = 60.0
 BATCH_BYTES = 2 << 20
 """Log bytes indexed per transaction: keeps each transaction (and the lock it holds) short."""
@@ -96,7 +99,8 @@ def _follow(paths: WorkspacePaths, settings: Settings, parent_pid: int, ready: C
     try:
         while not stop.is_set() and os.getppid() == parent_pid:
             try:
-                if not indexer.step():
+                indexer.step()
+                if not indexer.tail.behind:  # when behind, index the next batch at once
                     time.sleep(POLL_SECONDS)
             except Exception:  # keep following; reads report staleness rather than the server dying
                 log.exception("event indexer failed; retrying in 1 s")
