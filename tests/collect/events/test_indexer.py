@@ -3,17 +3,20 @@ set across a crash between the log fsync and recording the messageIds."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import orjson
+import pytest
 
 from onefold.collect.events import CollectMetrics, EventWriter, IngestResult, Job, LogIndexer
 from onefold.config import Settings
 from onefold.store import event_index
 from onefold.store.eventlog import EventLog, LogTail, list_segments
 from onefold.store.message_ids import MessageIds
+from onefold.store.sqlite import connect
 from onefold.store.workspace import WorkspacePaths
 
 
@@ -143,3 +146,25 @@ def test_the_writer_does_not_run_ahead_of_the_indexer(workspace: WorkspacePaths)
         assert second.wait(10)
     finally:
         writer.stop()
+
+
+def test_a_failed_batch_is_retried_not_skipped(workspace: WorkspacePaths) -> None:
+    log = EventLog(workspace.events_dir, segment_max_bytes=1 << 20, fsync=False)
+    log.recover()
+    log.append(_lines(5))
+    indexer = LogIndexer(workspace, Settings(workspace=workspace.root))
+    try:
+        blocker = connect(workspace.state_db)
+        blocker.execute("PRAGMA busy_timeout=0")
+        indexer.conn.execute("PRAGMA busy_timeout=0")
+        blocker.execute("BEGIN IMMEDIATE")  # another writer holds state.sqlite: this batch fails
+        with pytest.raises(sqlite3.OperationalError):
+            indexer.step()
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        log.append(_lines(3, 5))
+        assert indexer.catch_up() == 8
+        assert event_index.high_water(indexer.conn) == 8
+    finally:
+        indexer.close()
+        log.close()

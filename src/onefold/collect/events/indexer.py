@@ -59,10 +59,22 @@ class LogIndexer:
         self.tail = LogTail(paths.events_dir, after_seq=event_index.high_water(self.conn), max_bytes=BATCH_BYTES)
 
     def step(self) -> int:
-        """Index what the log gained since the last step; returns the number of events indexed."""
+        """Index what the log gained since the last step; returns the number of events indexed.
+
+        If indexing fails, the tail is moved back to the index's high water, so the next step
+        retries the same lines instead of leaving a gap in the index.
+        """
         lines = self.tail.read()
         if not lines:
             return 0
+        try:
+            return self._index(lines)
+        except BaseException:
+            self.tail = LogTail(self.paths.events_dir, after_seq=event_index.high_water(self.conn),
+                                max_bytes=BATCH_BYTES)
+            raise
+
+    def _index(self, lines: list[tuple[int, LogPosition, bytes]]) -> int:
         rows: list[tuple[int, ValidEvent, LogPosition]] = []
         for seq, position, line in lines:
             body = orjson.loads(line)

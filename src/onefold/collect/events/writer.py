@@ -203,13 +203,14 @@ class EventWriter:
         limit = self.settings.max_index_lag_seconds
         pending = self._unindexed
         started = stalled_since = time.monotonic()
+        waited = False
         while pending and not self._stopping:
             indexed = event_index.high_water(self._conn)
             while pending and pending[0][0] <= indexed:
                 pending.popleft()
             now = time.monotonic()
             if not pending or now - pending[0][1] < limit:
-                if now > started:
+                if waited:
                     self.metrics.index_wait_seconds.inc(now - started)
                 return
             if now - stalled_since > INDEX_STALL_SECONDS:
@@ -218,6 +219,7 @@ class EventWriter:
                     self._on_index_stall()
                 stalled_since = now
             time.sleep(0.002)
+            waited = True
 
     def _commit(self, jobs: list[Job]) -> list[IngestResult]:
         mids = [m for job in jobs for m in job.message_ids]
