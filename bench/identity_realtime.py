@@ -139,12 +139,17 @@ def _load(srv: Server, n_people: int) -> float:
     return time.perf_counter() - started
 
 
-def _wait_until_indexed(srv: Server) -> None:
-    """Profiles are built off the ack path by the server's indexer; an API read waits for it, so
-    the direct SQLite counts below see every acknowledged event."""
+def _wait_until_indexed(srv: Server, events: int) -> None:
+    """Profiles are built off the ack path by the server's indexer: wait until the newest indexed
+    event is the last one sent (a fresh workspace without duplicates numbers them 1..events), so the
+    direct SQLite counts and the lookups below see every acknowledged event."""
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
-    conn.request("GET", "/v1/events?limit=1", headers={"Authorization": srv.auth["reader"]})
-    conn.getresponse().read()
+    while True:
+        conn.request("GET", "/v1/events?limit=1", headers={"Authorization": srv.auth["reader"]})
+        page = orjson.loads(conn.getresponse().read())
+        if page["events"] and page["events"][0]["seq"] >= events:
+            break
+        time.sleep(0.05)
     conn.close()
 
 
@@ -253,7 +258,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="onefold-bench-rt-") as tmp, Server(Path(tmp)) as srv:
         log.info("loading %d people through /v1/batch ...", n_people)
         load_s = _load(srv, n_people)
-        _wait_until_indexed(srv)
+        _wait_until_indexed(srv, sum(len(_person_events(i)) for i in range(n_people)))
         db = srv.workspace / "state.sqlite"
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as ro:
             profiles = ro.execute("SELECT count(*) FROM stitch_profiles").fetchone()[0]

@@ -33,6 +33,10 @@ class CollectSettings(_Section):
     """Backpressure: the writer commits no further ahead of the indexer (event index + real-time
     profiles) than this, so reads reflect an acknowledged event within about this time; when the
     indexer is slower than ingest, acks slow down (and the bounded queue answers 429)."""
+    max_index_lag_events: int = 5_000
+    """Backpressure by work as well as by time: the writer also waits while more acknowledged events
+    than this are not indexed yet (a burst of identify events, ≈ 200 µs each to stitch, could
+    otherwise be acknowledged within ``max_index_lag_seconds`` and take seconds to index)."""
     group_commit_max_events: int = 5_000
     """Most events written and fsynced together in one group commit."""
     segment_max_bytes: int = 64 * 1024 * 1024

@@ -21,8 +21,10 @@ if TYPE_CHECKING:  # engines are imported only by store/ at run time
 
 log = logging.getLogger(__name__)
 
-READ_WAIT_SECONDS = 1.0
-"""Longest a read waits for the indexer to reach the last acknowledged event."""
+READ_WAIT_SECONDS = 3.0
+"""Longest a read waits for the indexer to reach the last acknowledged event. Backpressure keeps the
+indexer within about half a second; this is the margin for a starved machine, past which a read is
+served stale (and logged) rather than hang."""
 
 
 @dataclass

@@ -168,3 +168,23 @@ def test_a_failed_batch_is_retried_not_skipped(workspace: WorkspacePaths) -> Non
     finally:
         indexer.close()
         log.close()
+
+
+def test_the_writer_bounds_unindexed_events_too(workspace: WorkspacePaths) -> None:
+    settings = Settings(workspace=workspace.root, collect={"max_index_lag_seconds": 60, "max_index_lag_events": 3})
+    writer = EventWriter(workspace, settings, metrics=CollectMetrics())
+    writer.start()
+    try:
+        first, second = threading.Event(), threading.Event()
+        writer.submit(Job(["a", "b", "c", "d"], _lines(4), [], lambda _: first.set()))
+        assert first.wait(10)
+        writer.submit(Job(["e"], _lines(1, 4), [], lambda _: second.set()))
+        assert not second.wait(1.0), "acknowledged with 4 events unindexed, over the bound of 3"
+        indexer = LogIndexer(workspace, settings)
+        try:
+            indexer.catch_up()
+        finally:
+            indexer.close()
+        assert second.wait(10)
+    finally:
+        writer.stop()

@@ -19,8 +19,9 @@ What is *not* on the ack path: the event index and real-time stitching. They are
 log by the indexer process (:mod:`onefold.collect.events.indexer`), which follows it within
 milliseconds; reads wait for it to reach the last acknowledged seq (see ``AppContext.read_conn``).
 Backpressure keeps that wait short: before each commit the writer waits while the oldest commit
-not yet indexed is older than ``max_index_lag_seconds`` (identify-heavy traffic stitches far slower
-than it decodes), so ingest never runs away from what reads can see.
+not yet indexed is older than ``max_index_lag_seconds`` or more than ``max_index_lag_events`` events
+are not indexed (identify-heavy traffic stitches far slower than it decodes), so ingest never runs
+away from what reads can see.
 
 If a step fails the requests get an error (HTTP 503) and the writer refuses further work until
 restarted, because the dedup set could otherwise silently miss events it must dedup against.
@@ -201,6 +202,7 @@ class EventWriter:
     def _keep_within_index_lag(self) -> None:
         """Wait while the oldest commit the indexer has not reached is older than the allowed lag."""
         limit = self.settings.max_index_lag_seconds
+        max_events = self.settings.max_index_lag_events
         pending = self._unindexed
         started = stalled_since = time.monotonic()
         waited = False
@@ -209,7 +211,7 @@ class EventWriter:
             while pending and pending[0][0] <= indexed:
                 pending.popleft()
             now = time.monotonic()
-            if not pending or now - pending[0][1] < limit:
+            if not pending or (now - pending[0][1] < limit and self.log.last_seq - indexed <= max_events):
                 if waited:
                     self.metrics.index_wait_seconds.inc(now - started)
                 return
