@@ -164,7 +164,7 @@ def validate_event(
     kind = event.get("type", default_type)
     if default_type is not None and kind != default_type:
         return EventProblem(f"type {kind!r} sent to the /v1/{default_type} endpoint", "type", default_type)
-    if kind not in EVENT_TYPES:
+    if kind.__class__ is not str or kind not in EVENT_TYPES:  # an unhashable type would raise
         return EventProblem(f"type {kind!r} is not one of {', '.join(sorted(EVENT_TYPES))}", "type", "unknown")
     event["type"] = kind
     for key in _OBJECT_FIELDS[kind]:

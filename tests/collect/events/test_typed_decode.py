@@ -119,3 +119,10 @@ def test_shifted_timestamps_equal_the_datetime_round_trip() -> None:
         parsed = parse_ts(odd)
         got = shifted_ts(odd, 1500)
         assert got is None or (parsed is not None and got == format_ts(parsed + timedelta(microseconds=1500)))
+
+
+@pytest.mark.parametrize("kind", [[], {}, 7, None])
+def test_a_type_that_is_not_a_string_is_quarantined(kind: object) -> None:
+    body = orjson.dumps({"batch": [{"type": kind, "userId": "u", "event": "E"}]})
+    out = decode_batch(body, settings=CollectSettings(), received_at=NOW)
+    assert not out.lines and "is not one of" in out.rejected[0].reason
