@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the Febrl helpers in tests/
 from _harness import measure_in_subprocess, print_table  # noqa: E402
-from tests.identity.febrl import FEBRL_FIELDS as FIELDS  # noqa: E402
-from tests.identity.febrl import concatenated as write_dataset  # noqa: E402
+
+from onefold.identity.datasets import FEBRL_FIELDS as FIELDS  # noqa: E402
+from onefold.identity.datasets import concatenated as write_dataset  # noqa: E402
 
 Run = tuple[float, list[tuple[str, str]]]
 """(seconds of work after imports, (record id, cluster id) pairs)."""

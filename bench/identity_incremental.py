@@ -16,26 +16,23 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # the synthetic seed helpers in tests/
 from _harness import measure_in_subprocess, print_table  # noqa: E402
 
 
 def _seeded_build(root: str, people: int, share: float, incremental: bool) -> dict[str, Any]:
     """Seed the warehouse with the first ``share`` of customers, run identity; identity step timed."""
-    from tests.identity.test_build_step import _customers, _events, _seed_step
-
     from onefold.config import load_settings
+    from onefold.demo.cdp_seed import customer_rows, identify_events, seed_step
     from onefold.identity.build_step import make_identity_step
     from onefold.store.build import BuildContext, connect_duckdb, run_build
     from onefold.store.workspace import WorkspacePaths, open_state
 
-    customers, _ = _customers(people, seed=11)
+    customers, _ = customer_rows(people, seed=11)
     customers = customers[: round(len(customers) * share)]
     step = make_identity_step(incremental=incremental)
     clock: dict[str, float] = {}
@@ -55,7 +52,7 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool) -> di
     state = open_state(paths)
     try:
         run_build(paths, load_settings(paths.root), state,
-                  [("seed", _seed_step(customers, _events(customers))), ("identity", timed_step)], progress=progress)
+                  [("seed", seed_step(customers, identify_events(customers))), ("identity", timed_step)], progress=progress)
     finally:
         state.close()
     spent: dict[str, float] = {}
@@ -91,9 +88,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 people")
     args = parser.parse_args()
     people = 5_000 if args.quick else args.people
-    from tests.identity.test_build_step import _customers
+    from onefold.demo.cdp_seed import customer_rows
 
-    _, truth = _customers(people, seed=11)
+    _, truth = customer_rows(people, seed=11)
     root = Path(tempfile.mkdtemp(prefix="of_bench_incr_"))
     try:
         from onefold.store.workspace import init_workspace

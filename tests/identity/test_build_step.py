@@ -7,61 +7,15 @@ import json
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from onefold.config import IdentitySettings, load_settings
-from onefold.demo import cdp_people as synthetic
+from onefold.demo.cdp_seed import customer_rows, identify_events, seed_step
 from onefold.errors import InputError
 from onefold.identity.build_step import identity_step, make_identity_step
 from onefold.identity.constraints import add_cannot_link
-from onefold.store.build import BuildContext, BuildStep, connect_duckdb, run_build
+from onefold.store.build import BuildStep, connect_duckdb, run_build
 from onefold.store.workspace import WorkspacePaths, init_workspace, open_state
-
-CUSTOMER_COLUMNS = ["source", "source_customer_id", "first_name", "last_name", "email", "phone", "street", "city",
-                    "postcode", "state", "country", "date_of_birth", "loyalty_id", "created_at"]
-SOURCES = ["web", "app", "pos", "call_center", "loyalty"]
-
-
-def _customers(people: int, seed: int) -> tuple[list[dict[str, str]], dict[str, str]]:
-    """Synthetic customers in the entities.md shape, and the true person of each (source, id)."""
-    rows, truth = [], {}
-    for number, record in enumerate(synthetic.generate(people=people, seed=seed, junk_per_value=50)):
-        source = SOURCES[number % len(SOURCES)]
-        row = {"source": source, "source_customer_id": f"{source[0]}{number}", "street": record["street"],
-               "country": "US", "loyalty_id": "", "created_at": f"2024-01-{1 + number % 28:02d}T00:00:00"}
-        row |= {k: record[k] for k in ("first_name", "last_name", "email", "phone", "city", "postcode", "state",
-                                       "date_of_birth")}
-        rows.append(row)
-        truth[f"{source}|{row['source_customer_id']}"] = record["person_id"]
-    return rows, truth
-
-
-def _events(customers: list[dict[str, str]]) -> list[dict[str, object]]:
-    """A web/app user's identify (anonymousId + userId) and one anonymous page view each."""
-    events = []
-    for row in customers:
-        if row["source"] in ("web", "app"):
-            anon = f"anon-{row['source_customer_id']}"
-            events.append({"message_id": f"m1{anon}", "type": "identify", "user_id": row["source_customer_id"],
-                           "anonymous_id": anon, "traits": json.dumps({"email": row["email"]})})
-            events.append({"message_id": f"m2{anon}", "type": "page", "user_id": None, "anonymous_id": anon,
-                           "traits": None})
-    return events
-
-
-def _seed_step(customers: list[dict[str, str]], events: list[dict[str, object]]):  # type: ignore[no-untyped-def]
-    def step(ctx: BuildContext) -> None:
-        ctx.con.register("_c", pa.table({c: [r[c] or None for r in customers] for c in CUSTOMER_COLUMNS}))
-        ctx.con.execute("CREATE TABLE customers AS SELECT * EXCLUDE (created_at, date_of_birth),"
-                        " CAST(created_at AS TIMESTAMP) AS created_at, TRY_CAST(date_of_birth AS DATE) AS date_of_birth"
-                        " FROM _c")
-        columns = ["message_id", "type", "user_id", "anonymous_id", "traits"]
-        ctx.con.register("_e", pa.table({c: [e[c] for e in events] for c in columns}))
-        ctx.con.execute("CREATE TABLE events AS SELECT message_id, type, NULL::VARCHAR AS event, user_id, anonymous_id,"
-                        " TIMESTAMP '2024-02-01' AS timestamp, TIMESTAMP '2024-02-01' AS received_at,"
-                        " CAST(traits AS JSON) AS traits, NULL::JSON AS properties, NULL::JSON AS context FROM _e")
-    return step
 
 
 def _build(workspace: WorkspacePaths, customers: list[dict[str, str]], step: BuildStep = identity_step,
@@ -69,18 +23,18 @@ def _build(workspace: WorkspacePaths, customers: list[dict[str, str]], step: Bui
     state = open_state(workspace)
     try:
         run_build(workspace, load_settings(workspace.root, **settings), state,
-                  [("seed", _seed_step(customers, _events(customers))), ("identity", step)])
+                  [("seed", seed_step(customers, identify_events(customers))), ("identity", step)])
     finally:
         state.close()
     return connect_duckdb(workspace.warehouse_db, read_only=True)
 
 
 def test_build_resolves_every_record_and_keeps_ids_stable(workspace: WorkspacePaths) -> None:
-    customers, truth = _customers(600, seed=3)
+    customers, truth = customer_rows(600, seed=3)
     con = _build(workspace, customers)
     mapping = con.execute("SELECT record_type, source, record_id, profile_id FROM record_profile").fetchall()
-    customer_rows = [r for r in mapping if r[0] == "customer"]
-    assert len(customer_rows) == len(customers)
+    customer_records = [r for r in mapping if r[0] == "customer"]
+    assert len(customer_records) == len(customers)
     assert len({(r[0], r[1], r[2]) for r in mapping}) == len(mapping)  # each record exactly once
     # A web user's anonymous id, user id and customer record share one profile.
     web = next(r for r in customers if r["source"] == "web")
@@ -89,7 +43,7 @@ def test_build_resolves_every_record_and_keeps_ids_stable(workspace: WorkspacePa
     assert by_key[("anonymous_id", "events", f"anon-{web['source_customer_id']}")] == by_key[
         ("customer", "web", web["source_customer_id"])]
     from onefold.identity.evaluate import pairwise_scores
-    scores = pairwise_scores([r[3] for r in customer_rows], [truth[f"{r[1]}|{r[2]}"] for r in customer_rows])
+    scores = pairwise_scores([r[3] for r in customer_records], [truth[f"{r[1]}|{r[2]}"] for r in customer_records])
     assert scores.precision >= 0.98 and scores.recall >= 0.9
     ledger = con.execute("SELECT rule, status, evidence FROM merge_ledger").fetchall()
     assert {"user_id is the web/app customer id", "anonymousId and userId on one event", "probabilistic"} <= {
@@ -112,7 +66,7 @@ def test_build_resolves_every_record_and_keeps_ids_stable(workspace: WorkspacePa
     assert {(r[0], r[1], r[2]): r[3] for r in con.execute("SELECT * FROM record_profile").fetchall()} == first_ids
     con.close()
     # 1 % more records: at least 99.9 % of existing records keep their id.
-    more, _ = _customers(660, seed=3)
+    more, _ = customer_rows(660, seed=3)
     extra = [dict(r, source_customer_id=f"x{i}", source="pos") for i, r in enumerate(more[len(customers):][:6])]
     con = _build(workspace, customers + extra)
     after = {(r[0], r[1], r[2]): r[3] for r in con.execute("SELECT * FROM record_profile").fetchall()}
@@ -122,7 +76,7 @@ def test_build_resolves_every_record_and_keeps_ids_stable(workspace: WorkspacePa
 
 
 def test_split_is_honoured_by_the_next_build(workspace: WorkspacePaths, tmp_path: Path) -> None:
-    customers, _ = _customers(300, seed=5)
+    customers, _ = customer_rows(300, seed=5)
     con = _build(workspace, customers)
     merged = con.execute("""SELECT a_type, a_source, a_id, b_type, b_source, b_id, edge_id FROM merge_ledger
                             WHERE rule = 'probabilistic' AND status = 'merged' ORDER BY edge_id LIMIT 1""").fetchone()
@@ -160,7 +114,7 @@ def _golden_by_members(con: duckdb.DuckDBPyConnection, partition: dict[tuple[str
 
 
 def test_incremental_build_agrees_with_a_full_rerun(workspace: WorkspacePaths, tmp_path: Path) -> None:
-    everyone, _ = _customers(1000, seed=9)
+    everyone, _ = customer_rows(1000, seed=9)
     base, extra = everyone[:-25], everyone[-25:]  # ~1 % new records, some of them new people
     _build(workspace, base).close()
     con = _build(workspace, everyone)  # incremental: the previous build stored its model

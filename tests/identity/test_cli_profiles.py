@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+from onefold.demo.cdp_seed import customer_rows
 from onefold.store.workspace import WorkspacePaths
 from tests.conftest import run_cli
-from tests.identity.test_build_step import _build, _customers
+from tests.identity.test_build_step import _build
 
 
 def test_explain_review_unmerge_and_split(workspace: WorkspacePaths) -> None:
-    customers, _ = _customers(300, seed=11)
+    customers, _ = customer_rows(300, seed=11)
     con = _build(workspace, customers)
     profile, a_type, a_source, a_id = con.execute("""
         SELECT profile_id, a_type, a_source, a_id FROM merge_ledger WHERE rule = 'probabilistic' AND status = 'merged'

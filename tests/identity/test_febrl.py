@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from onefold.config import IdentitySettings
+from onefold.identity.datasets import FEBRL_FIELDS, concatenated, entity, febrl_path
 from onefold.identity.evaluate import pairwise_scores
 from onefold.identity.match_file import match_file
-from tests.identity.febrl import FEBRL_FIELDS, concatenated, entity, febrl_path
 
 pytestmark = pytest.mark.slow
 

