@@ -41,7 +41,7 @@ def ceiling(persons: int, seed: int) -> tuple[float, float, int]:
     catalog = make_catalog(rng, n_products=int(np.clip(persons // 40, 200, 1500)))
     stores = make_stores(rng, n_stores=16)
     beh = make_behaviour(rng, people, stores)
-    who, day = simulate_purchases(rng, beh, people.birth_day)
+    who, day, _ = simulate_purchases(rng, beh, people.birth_day)
     orders, _ = make_orders(rng, beh, catalog, len(stores.store_id), who, day)
     live = orders.status != CANCELLED
     seen, ahead = live & orders.observed, live & ~orders.observed

@@ -21,6 +21,7 @@ from onefold.demo.catalog import make_catalog, make_stores
 from onefold.demo.emails import make_email_activity
 from onefold.demo.engagement import make_consents, make_inventory, make_visits
 from onefold.demo.events import make_events, write_events
+from onefold.demo.fade import engaged_until
 from onefold.demo.orders import make_orders, simulate_purchases
 from onefold.demo.people import make_persons
 from onefold.demo.records import make_records, share_loyalty_with_app, ticket_source
@@ -79,7 +80,7 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     stores = make_stores(rng, n_stores=16)
     beh = make_behaviour(rng, persons, stores)
     step("orders")
-    person, day = simulate_purchases(rng, beh, persons.birth_day)
+    person, day, left_day = simulate_purchases(rng, beh, persons.birth_day)
     orders, lines = make_orders(rng, beh, catalog, len(stores.store_id), person, day)
     step("returns")
     returns_ = make_returns(rng, beh, catalog, orders, lines)
@@ -94,15 +95,16 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     share_loyalty_with_app(rng, records)
 
     step("engagement")
+    until = engaged_until(rng, left_day)
     primary_rec = records.lookup[np.arange(customers), beh.primary]
     email = make_email_activity(rng, records.fields["email"][primary_rec], records.source[primary_rec],
-                                records.created_s[primary_rec])
-    visits = make_visits(rng, records, orders, beh.home_store, len(stores.store_id))
+                                records.created_s[primary_rec], until)
+    visits = make_visits(rng, records, orders, beh.home_store, len(stores.store_id), until)
     consents = make_consents(rng, records, email)
     inventory = make_inventory(rng, len(catalog.sku), orders, lines, orders.scarce)
 
     step("events")
-    event_rows, devices = make_events(rng, records, orders, lines, catalog)
+    event_rows, devices = make_events(rng, records, orders, lines, catalog, until)
     out.mkdir(parents=True, exist_ok=True)
     summary.files["events.jsonl"] = write_events(rng, out / "events.jsonl", event_rows, devices, records, orders,
                                                  lines, catalog)

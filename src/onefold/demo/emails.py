@@ -10,6 +10,7 @@ Generating process:
   and a weekday or weekend (30 %) reading habit: an open falls 0-3 days after the send, moved to the
   next preferred kind of day 80 % of the time, at the preferred hour; a click follows 0-10 minutes
   after the open. Each send unsubscribes 0.3 % of recipients (after opening); they get no more mail.
+- after a person has left (fade.py), their open propensity is 10 % of the above.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from onefold.demo import timeline
+from onefold.demo.fade import OPEN_FACTOR_AFTER
 from onefold.demo.names import JUNK_EMAILS
 from onefold.demo.writer import STR
 
@@ -52,8 +54,9 @@ def _reading_time(rng: np.random.Generator, send_s: np.ndarray, hour: np.ndarray
 
 
 def make_email_activity(rng: np.random.Generator, primary_email: np.ndarray, primary_source: np.ndarray,
-                        created_s: np.ndarray) -> EmailActivity:
-    """Email events for persons whose primary record (email, source, creation time) is given."""
+                        created_s: np.ndarray, engaged_until_s: np.ndarray) -> EmailActivity:
+    """Email events for persons whose primary record (email, source, creation time) is given; a
+    person's opens fade once their engagement has (``engaged_until_s``, see fade.py)."""
     n = len(primary_email)
     usable = (primary_email != "") & ~np.isin(primary_email, np.array(JUNK_EMAILS, dtype=STR))
     _, first = np.unique(primary_email, return_index=True)
@@ -66,6 +69,7 @@ def make_email_activity(rng: np.random.Generator, primary_email: np.ndarray, pri
     hour = np.clip(np.round(rng.choice(np.array([8.0, 12.5, 20.5]), size=len(subs), p=[0.25, 0.25, 0.5])
                             + rng.normal(0, 1, len(subs))), 0, 23).astype(np.int64)
     weekend = rng.random(len(subs)) < 0.3
+    until = engaged_until_s[subs]
     unsub = np.full(len(subs), np.iinfo(np.int64).max, dtype=np.int64)
 
     # 0.3 % of sends end in an unsubscribe; only openers can click "unsubscribe"
@@ -80,7 +84,8 @@ def make_email_activity(rng: np.random.Generator, primary_email: np.ndarray, pri
         active = (sub_at <= send_s) & (unsub > send_s)
         to = np.flatnonzero(active & (rng.random(len(subs)) < AUDIENCE_SHARE))
         sends = np.full(len(to), send_s, dtype=np.int64)
-        opened = to[rng.random(len(to)) < open_p[to]]
+        fading = np.where(until[to] <= send_s, OPEN_FACTOR_AFTER, 1.0)
+        opened = to[rng.random(len(to)) < open_p[to] * fading]
         open_at = _reading_time(rng, np.full(len(opened), send_s), hour[opened], weekend[opened])
         clicked = rng.random(len(opened)) < click_p[opened]
         click_at = open_at[clicked] + rng.integers(5, 600, int(clicked.sum()))

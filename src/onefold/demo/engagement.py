@@ -3,7 +3,8 @@
 Generating process:
 - store visits (POS/loyalty card holders, observed period only): every store order is a visit (the
   card scanned a few minutes before paying), plus browsing visits without a purchase: Poisson with
-  1.5 x (store orders + 1) over the card's life, at the usual store hours, 85 % at the order's store.
+  1.5 x (store orders + 1) over the card's life, at the usual store hours, 85 % at the order's store;
+  after the person has left, only 5 % of browsing visits happen (fade.py).
 - consents: email marketing granted at subscription and withdrawn at unsubscribe (emails.py);
   SMS marketing for 20 % of card holders with a real phone; push (personalization) for 60 % of app
   accounts and web analytics for 70 % of web accounts, each withdrawn later by 10 %; service calls
@@ -21,6 +22,7 @@ import numpy as np
 from onefold.demo import timeline
 from onefold.demo.behaviour import APP, CALL_CENTER, CH_STORE, POS, SOURCES, WEB
 from onefold.demo.emails import EmailActivity
+from onefold.demo.fade import still_engaged
 from onefold.demo.names import JUNK_PHONES
 from onefold.demo.orders import BACKORDERED, Lines, Orders
 from onefold.demo.records import Records
@@ -39,7 +41,7 @@ class Visits:
 
 
 def make_visits(rng: np.random.Generator, records: Records, orders: Orders, home_store: np.ndarray,
-                n_stores: int) -> Visits:
+                n_stores: int, engaged_until_s: np.ndarray) -> Visits:
     sel = np.flatnonzero(orders.observed & (orders.channel == CH_STORE))
     buy_record = records.lookup[orders.person[sel], POS]
     buy_at = orders.ordered_s[sel] - rng.integers(120, 1800, len(sel))
@@ -51,6 +53,8 @@ def make_visits(rng: np.random.Generator, records: Records, orders: Orders, home
     start = np.maximum(records.created_s[rec], timeline.OBS_START_S)
     day = timeline.seconds_to_day(start + (rng.random(len(rec)) * (timeline.OBS_END_S - start)).astype(np.int64))
     at = np.maximum(timeline.at_hour(rng, day, "store"), records.created_s[rec] + 60)
+    kept = still_engaged(rng, at, engaged_until_s[records.person[rec]])
+    rec, at = rec[kept], at[kept]
     home = home_store[records.person[rec]]
     store = np.where((home >= 0) & (rng.random(len(rec)) < 0.85), home, rng.integers(0, n_stores, len(rec)))
     all_store = np.concatenate([orders.store[sel], store])

@@ -12,7 +12,8 @@ Generating process (observed period only; the legacy platform had no tracking):
   ``Product Viewed`` 1-2 min before and ``Order Completed`` (order_id, totals, products) at the
   order time; 50 % of sessions after a second browser appears use it.
 - browsing: Poisson(0.35 per active year) sessions per record, each a page/screen and 1-2 Product
-  Viewed; 30 % of them logged out (anonymousId only).
+  Viewed; 30 % of them logged out (anonymousId only). After the person has left, only 5 % of
+  these sessions (and of the third devices' ones) happen (fade.py).
 - ``sentAt`` is 0-3 s after ``timestamp`` on the web and 0-90 s for apps (batched).
 A web/app ``userId`` is the ``source_customer_id`` of that record (docs/entities.md).
 """
@@ -29,6 +30,7 @@ from onefold.demo import timeline
 from onefold.demo.behaviour import APP, CH_APP, CH_WEB, WEB
 from onefold.demo.catalog import Catalog
 from onefold.demo.events_json import Fragments, render_chunk
+from onefold.demo.fade import still_engaged
 from onefold.demo.orders import Lines, Orders
 from onefold.demo.records import Records
 from onefold.demo.writer import STR
@@ -102,7 +104,7 @@ def _browse(rng: np.random.Generator, start: np.ndarray, record: np.ndarray, ano
 
 
 def make_events(rng: np.random.Generator, records: Records, orders: Orders, lines: Lines,
-                catalog: Catalog) -> tuple[EventRows, Devices]:
+                catalog: Catalog, engaged_until_s: np.ndarray) -> tuple[EventRows, Devices]:
     recs = np.flatnonzero(np.isin(records.source, (WEB, APP)))
     is_app = records.source[recs] == APP
     created = records.created_s[recs]
@@ -157,6 +159,8 @@ def make_events(rng: np.random.Generator, records: Records, orders: Orders, line
     n_b = rng.poisson(0.35 * active / (365.25 * timeline.DAY_S))
     who = np.repeat(np.arange(len(recs)), n_b)
     b_at = start_s[who] + (rng.random(len(who)) * active[who]).astype(np.int64)
+    kept = still_engaged(rng, b_at, engaged_until_s[records.person[recs[who]]])
+    who, b_at = who[kept], b_at[kept]
     logged_in = rng.random(len(who)) < 0.7
     parts += _browse(rng, b_at, np.where(logged_in, recs[who], _NO_USER), dev_of[who], is_app[who], n_p)
     t3 = np.flatnonzero(third)
@@ -164,6 +168,8 @@ def make_events(rng: np.random.Generator, records: Records, orders: Orders, line
     who3 = np.repeat(t3, k3)
     t3_at = start_s[who3] + (rng.random(len(who3)) * active[who3]).astype(np.int64)
     dev3 = n_dev + int(second.sum()) + np.repeat(np.arange(len(t3)), k3)
+    kept = still_engaged(rng, t3_at, engaged_until_s[records.person[recs[who3]]])
+    who3, t3_at, dev3 = who3[kept], t3_at[kept], dev3[kept]
     parts += _browse(rng, t3_at, np.full(len(who3), _NO_USER), dev3, np.zeros(len(who3), bool), n_p)
 
     rows = EventRows(*(np.concatenate([getattr(p, f) for p in parts]) for f in EventRows.__dataclass_fields__))

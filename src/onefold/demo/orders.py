@@ -74,14 +74,19 @@ class Lines:
     unit_price: np.ndarray  # cents
 
 
-def simulate_purchases(rng: np.random.Generator, beh: Behaviour, birth_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """BG/NBD purchase days (calendar, float) per buyer from arrival to the horizon end, day >= 0."""
+def simulate_purchases(rng: np.random.Generator, beh: Behaviour,
+                       birth_day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BG/NBD purchase days (calendar, float) per buyer from arrival to the horizon end, day >= 0,
+    and each person's dropout day (calendar, float; ``inf`` when still alive at the horizon end or
+    never a buyer). The dropout day is never written; engagement fades after it (fade.py)."""
     end_op = float(timeline.to_operational(timeline.HORIZON_END_DAY))
     idx = np.flatnonzero(beh.buyer)
     t = timeline.to_operational(birth_day[idx])
     people, times = [idx], [t]
+    left_op = np.full(len(beh.buyer), np.inf)
     while len(idx):
         alive = rng.random(len(idx)) >= beh.p_drop[idx]
+        left_op[idx[~alive]] = t[~alive]
         idx, t = idx[alive], t[alive]
         t = t + rng.exponential(1.0 / beh.lam[idx])
         keep = t < end_op
@@ -91,7 +96,10 @@ def simulate_purchases(rng: np.random.Generator, beh: Behaviour, birth_day: np.n
     person = np.concatenate(people)
     day = timeline.to_calendar(np.concatenate(times))
     keep = (day >= 0) & (day < timeline.HORIZON_END_DAY)
-    return person[keep], day[keep]
+    left_day = np.full(len(left_op), np.inf)
+    gone = np.isfinite(left_op)
+    left_day[gone] = timeline.to_calendar(left_op[gone])
+    return person[keep], day[keep], left_day
 
 
 def _month(seconds: np.ndarray) -> np.ndarray:

@@ -135,9 +135,24 @@ SELECT m.profile_id,
   (SELECT COUNT(*) FROM _v_touch x WHERE x.profile_id = m.profile_id AND x.channel IN ('email', 'store')
      AND x.touched_at <= $cutoff AND x.touched_at > $cutoff - INTERVAL 91 DAY) AS engagement_13w,
   (SELECT COUNT(*) FROM _v_touch x WHERE x.profile_id = m.profile_id AND x.channel IN ('email', 'store')
-     AND x.touched_at <= $cutoff AND x.touched_at > $cutoff - INTERVAL 364 DAY) AS engagement_52w
+     AND x.touched_at <= $cutoff AND x.touched_at > $cutoff - INTERVAL 364 DAY) AS engagement_52w,
+  datediff('day', (SELECT MAX(x.touched_at) FROM _v_touch x WHERE x.profile_id = m.profile_id
+     AND x.channel = 'email' AND x.touched_at <= $cutoff), $cutoff) AS days_since_email,
+  datediff('day', (SELECT MAX(x.touched_at) FROM _v_touch x WHERE x.profile_id = m.profile_id
+     AND x.channel = 'store' AND x.touched_at <= $cutoff), $cutoff) AS days_since_visit,
+  datediff('day', (SELECT MAX(b.browsed_at) FROM _v_browse b WHERE b.profile_id = m.profile_id
+     AND b.browsed_at <= $cutoff), $cutoff) AS days_since_browse
 FROM _v_money m
 """
+
+# Logged-in web/app page and screen views per profile (a userId is a web/app source_customer_id).
+BROWSE = """
+CREATE OR REPLACE TEMP TABLE _v_browse AS
+SELECT k.profile_id, e.timestamp AS browsed_at
+FROM events e JOIN _v_key k ON k.customer_source IN ('web', 'app') AND k.customer_id = e.user_id
+WHERE e.type IN ('page', 'screen')
+"""
+NO_BROWSE = "CREATE OR REPLACE TEMP TABLE _v_browse (profile_id VARCHAR, browsed_at TIMESTAMP)"
 
 COHORT_RETENTION = """
 CREATE OR REPLACE TABLE cohort_retention AS

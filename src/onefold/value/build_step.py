@@ -27,7 +27,7 @@ from onefold.errors import ConvergenceError, InputError
 from onefold.store.build import BuildContext, register_arrow
 from onefold.value import build_sql as sql
 from onefold.value.build_clv import clv_columns
-from onefold.value.churn import ChurnDataset, ChurnModel, transaction_features
+from onefold.value.churn import ChurnDataset, ChurnModel, engagement_recency, transaction_features
 from onefold.value.scores import percentile, rfm_scores, strategic_scores
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def value_step(ctx: BuildContext) -> None:
     for i, statement in enumerate((sql.ORDERS, sql.MONEY, sql.TOUCHES, sql.REACH)):
         ctx.progress("aggregating money and engagement", 0.3 * i / 4)
         con.execute(statement)
+    con.execute(sql.BROWSE if ctx.table_exists("events") else sql.NO_BROWSE)
     money = con.sql("SELECT profile_id, gross_revenue, net_margin, service_cost, orders FROM _v_money ORDER BY profile_id"
                         ).to_arrow_table()
     orders = con.sql("SELECT profile_id, ordered_at::DATE AS day, total FROM _v_orders").to_arrow_table()
@@ -121,8 +122,12 @@ def _with_behaviour(ctx: BuildContext, data: ChurnDataset, cutoff: dt.date) -> C
     ids = rows.column("profile_id").to_numpy(zero_copy_only=False)
     order = np.argsort(ids)
     at = order[np.searchsorted(ids, data.customer_id, sorter=order)]
-    extra = {name: np.asarray(rows.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)[at]
-             for name in ("refund_ratio", "tickets_26w", "engagement_13w", "engagement_52w")}
+    def column(name: str) -> np.ndarray:
+        return np.asarray(rows.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)[at]
+
+    extra = {name: column(name) for name in ("refund_ratio", "tickets_26w", "engagement_13w", "engagement_52w")}
+    for channel in ("email", "visit", "browse"):
+        extra.update(engagement_recency(channel, column(f"days_since_{channel}")))
     return data.with_features(extra)
 
 

@@ -107,6 +107,19 @@ def transaction_features(
     return ChurnDataset(s.customer_id, list(feats), np.column_stack(list(feats.values())), y)
 
 
+def engagement_recency(channel: str, days_since: np.ndarray, *, cap_days: float = 730.0) -> dict[str, np.ndarray]:
+    """``days_since_<channel>`` (capped; the cap when never) and ``ever_<channel>`` (0/1) features.
+
+    A customer who has left stops opening mail and browsing long before their purchase gap looks
+    unusual, so the days since the last touch before the cutoff carry what RFM cannot. "Never" is
+    kept apart from "long ago" by the flag: a customer who never subscribed has not stopped reading.
+    """
+    days = np.asarray(days_since, dtype=np.float64)
+    seen = ~np.isnan(days)
+    return {f"days_since_{channel}": np.where(seen, np.minimum(np.maximum(days, 0.0), cap_days), cap_days),
+            f"ever_{channel}": seen.astype(np.float64)}
+
+
 def p_purchase(model: BetaGeo, horizon: float, frequency: np.ndarray, recency: np.ndarray,
                T: np.ndarray) -> np.ndarray:
     """P(at least one purchase in the next ``horizon`` periods | x, t_x, T) under a BG/NBD-type model.
