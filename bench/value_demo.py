@@ -1,7 +1,7 @@
 """Demo-truth checks of the "value" build step (#6): the generated retailer against its truth files.
 
-For each (persons, seed): ``onefold demo generate``, import every entity parents-first, full
-``onefold build`` (events, back office, identity, value), then compare ``customer_value`` with
+For each (persons, seed): ``onefold demo generate``, import every entity parents-first, append
+``events.jsonl`` to the event log, full ``onefold build`` (events, back office, identity, value), then compare ``customer_value`` with
 ``truth/``. A profile stands for the person owning most of its customer records.
 
 Columns: money over the observed period vs truth (all six sums); Σ expected_net_value (52 weeks,
@@ -34,6 +34,7 @@ from onefold.config import load_settings
 from onefold.demo import generate
 from onefold.pipeline import build
 from onefold.store.build import BuildContext
+from onefold.store.eventlog import EventLog
 from onefold.store.workspace import WorkspacePaths, init_workspace, open_state
 from onefold.value.build_step import value_step
 from onefold.value.churn import evaluate
@@ -82,9 +83,24 @@ def prepare(root: Path, persons: int, seed: int) -> tuple[Path, WorkspacePaths, 
         result = import_file(paths, entity, data / f"{entity}.csv", settings=settings)
         if result.quarantined:
             raise SystemExit(f"{entity}: {result.quarantined} rows quarantined")
+    append_events(paths, data / "events.jsonl", settings.collect.segment_max_bytes)
     build(paths, settings)
     done.touch()
     return data, paths, True
+
+
+def append_events(paths: WorkspacePaths, events: Path, segment_max_bytes: int) -> None:
+    """Put the demo's web/app events into the workspace's event log, as the collector's writer does
+    after accepting them over HTTP (the HTTP hop itself is measured in bench/ingest.py)."""
+    log = EventLog(paths.events_dir, segment_max_bytes=segment_max_bytes, fsync=False)
+    log.recover()
+    try:
+        with open(events, "rb") as fh:
+            lines = [line.rstrip(b"\n") for line in fh if line.strip()]
+        for lo in range(0, len(lines), 50_000):
+            log.append(lines[lo:lo + 50_000])
+    finally:
+        log.close()
 
 
 def rerun_value_step(paths: WorkspacePaths, into: Path) -> Path:

@@ -104,7 +104,8 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     inventory = make_inventory(rng, len(catalog.sku), orders, lines, orders.scarce)
 
     step("events")
-    event_rows, devices = make_events(rng, records, orders, lines, catalog, until)
+    event_rows, devices = make_events(rng, records, orders, lines, catalog, until,
+                                      beh.lam * 365.25 * beh.buyer)
     out.mkdir(parents=True, exist_ok=True)
     summary.files["events.jsonl"] = write_events(rng, out / "events.jsonl", event_rows, devices, records, orders,
                                                  lines, catalog)

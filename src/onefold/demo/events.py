@@ -11,7 +11,8 @@ Generating process (observed period only; the legacy platform had no tracking):
 - orders: every web/app order has a session: page (web) or screen (app) 2-20 min before,
   ``Product Viewed`` 1-2 min before and ``Order Completed`` (order_id, totals, products) at the
   order time; 50 % of sessions after a second browser appears use it.
-- browsing: Poisson(0.35 per active year) sessions per record, each a page/screen and 1-2 Product
+- browsing: Poisson(0.35 + 1.5 x the person's purchase rate (per year, 0 for non-buyers) per active
+  year) sessions per record (buyers browse between purchases), each a page/screen and 1-2 Product
   Viewed; 30 % of them logged out (anonymousId only). After the person has left, only 5 % of
   these sessions (and of the third devices' ones) happen (fade.py).
 - ``sentAt`` is 0-3 s after ``timestamp`` on the web and 0-90 s for apps (batched).
@@ -37,6 +38,8 @@ from onefold.demo.writer import STR
 
 # event kinds (type, event/name)
 IDENTIFY, ALIAS, PAGE, SCREEN, VIEWED, COMPLETED, TRAITS_ONLY = range(7)
+BROWSE_BASE_PER_YEAR = 0.35
+BROWSE_PER_PURCHASE = 1.5
 _NO_ANON = -1
 _NO_USER = -1
 
@@ -103,8 +106,14 @@ def _browse(rng: np.random.Generator, start: np.ndarray, record: np.ndarray, ano
     return [page, first, second]
 
 
+def browsing_rate(purchases_per_year: np.ndarray) -> np.ndarray:
+    """Browsing sessions per active year of a web/app record, for its person's purchase rate."""
+    return BROWSE_BASE_PER_YEAR + BROWSE_PER_PURCHASE * purchases_per_year
+
+
 def make_events(rng: np.random.Generator, records: Records, orders: Orders, lines: Lines,
-                catalog: Catalog, engaged_until_s: np.ndarray) -> tuple[EventRows, Devices]:
+                catalog: Catalog, engaged_until_s: np.ndarray,
+                purchases_per_year: np.ndarray) -> tuple[EventRows, Devices]:
     recs = np.flatnonzero(np.isin(records.source, (WEB, APP)))
     is_app = records.source[recs] == APP
     created = records.created_s[recs]
@@ -156,7 +165,8 @@ def make_events(rng: np.random.Generator, records: Records, orders: Orders, line
               _rows(COMPLETED, t, rec, dev, order=sel)]
 
     # Browsing sessions (some logged out), and the never-identified third devices.
-    n_b = rng.poisson(0.35 * active / (365.25 * timeline.DAY_S))
+    rate = browsing_rate(purchases_per_year[records.person[recs]])
+    n_b = rng.poisson(rate * active / (365.25 * timeline.DAY_S))
     who = np.repeat(np.arange(len(recs)), n_b)
     b_at = start_s[who] + (rng.random(len(who)) * active[who]).astype(np.int64)
     kept = still_engaged(rng, b_at, engaged_until_s[records.person[recs[who]]])
@@ -197,4 +207,4 @@ def write_events(rng: np.random.Generator, path: Path, rows: EventRows, devices:
 
 
 __all__ = ["ALIAS", "COMPLETED", "IDENTIFY", "PAGE", "SCREEN", "TRAITS_ONLY", "VIEWED", "Devices", "EventRows",
-           "make_events", "uuids", "write_events"]
+           "browsing_rate", "make_events", "uuids", "write_events"]
