@@ -2,12 +2,12 @@
 
 The generator (src/onefold/demo/behaviour.py, orders.py) makes each buyer's purchases an MBG/NBD
 process in seasonal "operational" time with known population parameters: rate λ ~ Gamma(0.9, scale
-3 per year), dropout after each purchase p ~ Beta(1.3, 6.5). Nothing else it writes (returns,
-tickets, email, visits, web events) depends on λ, p or whether the person is still alive, so given
-the true parameters, the true seasonal clock and perfect identity, the best possible churn score for
-a person is P(no purchase in the 52-week horizon | x, t_x, T) under that model (x, t_x, T are
-sufficient for λ and p). Its AUC against truth ``churned`` is the ceiling for any churn model on
-this data; ``onefold build``'s churn AUC (bench/value_demo.py) is compared with it.
+3 per year), dropout after each purchase p ~ Beta(1.3, 6.5). Given the true parameters, the true
+seasonal clock and perfect identity, the best possible churn score *from purchase histories alone*
+is P(no purchase in the 52-week horizon | x, t_x, T) under that model (x, t_x, T are sufficient for
+λ and p). Its AUC against truth ``churned`` is the ceiling for any RFM-only churn model. Since
+src/onefold/demo/fade.py, email opens, store visits and web/app sessions fade after a person's
+dropout, so a model that also reads engagement (``onefold build``; bench/value_demo.py) can pass it.
 
 The purchase simulation is replayed with the generator's own functions and seed, and the replay is
 checked against the ``truth/churn.csv`` that ``generate`` writes for the same seed.

@@ -6,7 +6,8 @@ Generating process (per person, drawn once):
   cut-over (2023-08-29) also have an ``ecom_legacy`` record, used for their web orders before it.
 - buyers: 88 % ever buy. BG/NBD: while alive, purchases are Poisson with rate
   ``lambda ~ Gamma(0.9, scale 3.0)`` per year (capped at 40), and after every purchase the person
-  drops out for good with probability ``p ~ Beta(1.3, 6.5)`` (mean 0.17).
+  drops out for good with probability ``p ~ Beta(1.3, 6.5)`` (mean 0.17). The dropout is never
+  written, but the person's email opens, browsing visits and web/app sessions fade after it (fade.py).
 - spend: a price tier ``q ~ Beta(2, 2)`` (where in each category's price range they buy), basket
   size ``1 + Poisson(g)``, ``g ~ Gamma(1, 0.6)``, category tastes ``Dirichlet``; together these give
   Gamma-Gamma-like heterogeneous order values.
