@@ -21,6 +21,7 @@ from onefold.identity.duck import RuleReport, load_records
 from onefold.identity.fields import FIELD_TYPES, FieldType
 from onefold.identity.matcher import MatchOptions, MatchResult, match_records
 from onefold.identity.normalize import Blocklist
+from onefold.schema.identifiers import sql_string_literal
 from onefold.store.build import connect_duckdb, register_arrow
 
 
@@ -78,12 +79,14 @@ def match_file(
     if id_column in fields:
         raise InputError(f"the id column {id_column!r} is also given as a --field", location=Location(field=id_column))
     table = read_records_csv(path, id_column=id_column, columns=list(fields))
+    opts = options or MatchOptions()
     con = connect_duckdb(":memory:")
+    con.execute(f"SET memory_limit = {sql_string_literal(opts.duckdb_memory_limit)}")
     try:
         register_arrow(con, "_of_input", table)
         junk = Blocklist(blocklist)
         records = load_records(con, "_of_input", id_column=id_column, fields=fields,
-                               hot_key_records=(options or MatchOptions()).hot_key_records, junk=junk.blocks)
+                               hot_key_records=opts.hot_key_records, junk=junk.blocks)
         con.unregister("_of_input")
         # Only the ids in file order are needed from here on: free the rest of the file's columns.
         in_file_order = table.column(id_column).combine_chunks().cast(pa.string())
