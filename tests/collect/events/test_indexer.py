@@ -26,6 +26,15 @@ def _lines(n: int, start: int = 0, user: str = "u") -> list[bytes]:
             for i in range(n)]
 
 
+def _catch_up_once(workspace: WorkspacePaths, settings: Settings) -> None:
+    """Run a one-off indexer over everything the log holds (what the server's child would do)."""
+    indexer = LogIndexer(workspace, settings)
+    try:
+        indexer.catch_up()
+    finally:
+        indexer.close()
+
+
 def test_log_tail_reads_only_complete_lines_and_follows_segment_rolls(tmp_path: Path) -> None:
     log = EventLog(tmp_path, segment_max_bytes=400, fsync=False)
     log.recover()
@@ -138,11 +147,7 @@ def test_the_writer_does_not_run_ahead_of_the_indexer(workspace: WorkspacePaths)
         time.sleep(0.3)  # the first commit is now older than the allowed lag and not indexed
         second = submit(["b"])
         assert not second.wait(1.0), "acknowledged while the index was more than 0.2 s behind"
-        indexer = LogIndexer(workspace, settings)
-        try:
-            indexer.catch_up()
-        finally:
-            indexer.close()
+        _catch_up_once(workspace, settings)
         assert second.wait(10)
     finally:
         writer.stop()
@@ -180,11 +185,7 @@ def test_the_writer_bounds_unindexed_events_too(workspace: WorkspacePaths) -> No
         assert first.wait(10)
         writer.submit(Job(["e"], _lines(1, 4), [], lambda _: second.set()))
         assert not second.wait(1.0), "acknowledged with 4 events unindexed, over the bound of 3"
-        indexer = LogIndexer(workspace, settings)
-        try:
-            indexer.catch_up()
-        finally:
-            indexer.close()
+        _catch_up_once(workspace, settings)
         assert second.wait(10)
     finally:
         writer.stop()
