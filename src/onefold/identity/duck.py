@@ -20,7 +20,7 @@ import sqlglot.expressions as sx
 from onefold.identity.blocking import BlockingRule, BlockKey
 from onefold.identity.fields import FIELD_SPECS, FieldType, Normalizer
 from onefold.identity.records import IntArray, RecordSet, make_column
-from onefold.schema.identifiers import EMAIL_PATTERN, sql_string_literal
+from onefold.schema.identifiers import CELL_PADDING, EMAIL_PATTERN, sql_string_literal
 from onefold.store.build import register_arrow
 
 if TYPE_CHECKING:
@@ -33,8 +33,8 @@ NORMALIZE_SQL: dict[Normalizer, str] = {
     "text": "nullif(trim(regexp_replace(lower(strip_accents({x})), '\\s+', ' ', 'g')), '')",
     "name": "nullif(trim(regexp_replace(regexp_replace(lower(strip_accents({x})), '[^a-z ]+', '', 'g'),"
     " '\\s+', ' ', 'g')), '')",
-    "email": f"CASE WHEN regexp_full_match(lower(trim({{x}})), {sql_string_literal(EMAIL_PATTERN)})"
-    " THEN lower(trim({x})) END",
+    "email": f"CASE WHEN regexp_full_match(lower(trim({{x}}, {sql_string_literal(CELL_PADDING)})),"
+    f" {sql_string_literal(EMAIL_PATTERN)}) THEN lower(trim({{x}}, {sql_string_literal(CELL_PADDING)})) END",
     # National significant number: digits only, the last 10 (drops +1 / 00 44 style prefixes).
     "phone": "CASE WHEN length(regexp_replace({x}, '[^0-9]', '', 'g')) >= 7"
     " THEN right(regexp_replace({x}, '[^0-9]', '', 'g'), 10) END",

@@ -10,13 +10,13 @@ from collections.abc import Iterable
 
 import phonenumbers
 
-from onefold.schema.identifiers import EMAIL_PATTERN
+from onefold.schema.identifiers import CELL_PADDING, EMAIL_PATTERN
 
 IDENTIFIER_TYPES = ("user_id", "anonymous_id", "email", "phone", "loyalty_id", "customer", "device_id")
 
 
 def normalize_email(value: str) -> str | None:
-    email = value.strip().lower()
+    email = value.strip(CELL_PADDING).lower()
     return email if re.fullmatch(EMAIL_PATTERN, email) else None
 
 

@@ -8,6 +8,11 @@ EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
 top-level part after it. Deliberately loose beyond that: mailbox rules vary, and a typo that still
 has this shape is identity resolution's concern, not the importer's."""
 
+CELL_PADDING = " \t"
+"""What is trimmed from both ends of an identifier before it is checked or normalised: spaces and
+tabs, the same in the importer's SQL, the batch normaliser's SQL and the real-time Python path (Python's
+``str.strip()`` and DuckDB's ``trim()`` disagree on tabs, so neither default is used)."""
+
 
 def sql_string_literal(text: str) -> str:
     """A SQL string literal of one of onefold's own constants (never user text)."""

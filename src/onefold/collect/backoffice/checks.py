@@ -21,6 +21,7 @@ A row is good when it is ``_ok`` in ``checked`` and absent from ``verdict``.
 from __future__ import annotations
 
 from onefold.schema.entities import Entity, Field, Kind, Reference
+from onefold.schema.identifiers import CELL_PADDING
 from onefold.schema.identifiers import EMAIL_PATTERN as EMAIL_SHAPE
 from onefold.schema.identifiers import sql_identifier as q
 
@@ -139,7 +140,7 @@ def _trimmed(col: str) -> str:
     """Spaces and tabs around a value are dropped; empty means NULL. Testing the ends first is about
     twice as fast as trimming every value (most values have nothing to trim)."""
     ends = " OR ".join(f"{fn}({col}, {_lit(ch)})" for fn in ("starts_with", "ends_with") for ch in (" ", "\t"))
-    return f"CASE WHEN {col} = '' THEN NULL WHEN {ends} THEN NULLIF(trim({col}, {_lit(' ' + chr(9))}), '') ELSE {col} END"
+    return f"CASE WHEN {col} = '' THEN NULL WHEN {ends} THEN NULLIF(trim({col}, {_lit(CELL_PADDING)}), '') ELSE {col} END"
 
 
 def _field_columns(entity: Entity, source: str) -> tuple[str, str, str]:
