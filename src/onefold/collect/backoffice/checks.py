@@ -139,7 +139,7 @@ def key_expr(entity: Entity, alias: str = "c.") -> str:
 def _trimmed(col: str) -> str:
     """Spaces and tabs around a value are dropped; empty means NULL. Testing the ends first is about
     twice as fast as trimming every value (most values have nothing to trim)."""
-    ends = " OR ".join(f"{fn}({col}, {_lit(ch)})" for fn in ("starts_with", "ends_with") for ch in (" ", "\t"))
+    ends = " OR ".join(f"{fn}({col}, {_lit(ch)})" for fn in ("starts_with", "ends_with") for ch in CELL_PADDING)
     return f"CASE WHEN {col} = '' THEN NULL WHEN {ends} THEN NULLIF(trim({col}, {_lit(CELL_PADDING)}), '') ELSE {col} END"
 
 
