@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import httpx
 import orjson
+import psutil
 import pytest
 
 from onefold.store.eventlog import EventLog, list_segments
@@ -85,3 +86,31 @@ def test_log_tail_past_the_index_is_reindexed_on_start(server_factory: Callable[
     resp = httpx.post(f"{srv.url}/v1/identify", auth=auth(srv.keys["writer"]),
                       json={"userId": "ri-user", "messageId": "ri-1"})
     assert resp.json()["duplicates"] == 1
+
+
+@pytest.mark.slow
+def test_retries_of_acked_but_unindexed_events_are_stored_once_across_kill9(
+    server_factory: Callable[..., Server],
+) -> None:
+    """Acks do not wait for the indexer, which also records messageIds: retries must be caught while
+    it is behind (from the writer's memory) and after a kill -9 before it caught up (from the log)."""
+    srv = server_factory(env={"ONEFOLD_COLLECT__MAX_INDEX_LAG_SECONDS": "600"})
+    assert srv.proc is not None
+    (indexer,) = [p for p in psutil.Process(srv.proc.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+    w = auth(srv.keys["writer"])
+    batch = {"batch": [{"type": "track", "userId": "lag", "event": "E", "messageId": f"lag-{i}"} for i in range(20)]}
+    indexer.suspend()  # the index stops at what it has: these acks stay past its high water
+    try:
+        assert httpx.post(f"{srv.url}/v1/batch", json=batch, auth=w).json()["accepted"] == 20
+        again = httpx.post(f"{srv.url}/v1/batch", json=batch, auth=w).json()
+        assert (again["accepted"], again["duplicates"]) == (0, 20)
+        srv.kill9()
+    finally:
+        indexer.kill()
+        indexer.wait(timeout=10)
+    restarted = server_factory(paths=srv.paths)
+    batch["batch"].append({"type": "track", "userId": "lag", "event": "E", "messageId": "lag-new"})
+    resp = httpx.post(f"{restarted.url}/v1/batch", json=batch, auth=auth(restarted.keys["writer"])).json()
+    assert (resp["accepted"], resp["duplicates"]) == (1, 20)
+    stored = [e["messageId"] for e in all_events(restarted, user_id="lag")]
+    assert sorted(stored) == sorted([f"lag-{i}" for i in range(20)] + ["lag-new"])

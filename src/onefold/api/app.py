@@ -46,8 +46,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         previous_switch = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_SECONDS)
-        writer.start()
+        # Order matters: cut a torn log tail, index whatever the log holds past the index (so the
+        # writer's in-memory dedup set starts empty whatever the crash left), then accept events.
+        writer.recover()
         indexer.start()
+        writer.start()
         metrics.watch_queue(lambda: writer.depth)
         try:
             yield

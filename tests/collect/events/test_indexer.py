@@ -1,5 +1,5 @@
 """Off the ack path: following the log (LogTail), indexing it (LogIndexer), and the writer's dedup
-set across a crash between the log fsync and recording the messageIds."""
+(the index plus the ids appended past it) across a crash before the indexer reached the log tail."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import orjson
 import pytest
 
 from onefold.collect.events import CollectMetrics, EventWriter, IngestResult, Job, LogIndexer
+from onefold.collect.events.dedup import RETIRED_FILES
 from onefold.config import Settings
 from onefold.store import event_index
-from onefold.store.eventlog import EventLog, LogTail, list_segments
-from onefold.store.message_ids import MessageIds
+from onefold.store.eventlog import EventLog, LogTail, iter_lines, list_segments
 from onefold.store.sqlite import connect
 from onefold.store.workspace import WorkspacePaths
 
@@ -94,40 +94,114 @@ def test_two_indexers_on_one_workspace_index_every_event_once(workspace: Workspa
         check.close()
 
 
-def test_a_crash_between_log_fsync_and_recording_message_ids_still_dedups(workspace: WorkspacePaths) -> None:
-    settings = Settings(workspace=workspace.root)
-    writer = EventWriter(workspace, settings, metrics=CollectMetrics())
-    writer.start()
-    results: list[IngestResult | BaseException] = []
-    done = threading.Event()
+class _Submitter:
+    """Submits one job at a time to a writer and waits for its result."""
 
-    def submit(ids: list[str]) -> IngestResult | BaseException:
-        results.clear()
-        done.clear()
-        writer.submit(Job(ids, [orjson.dumps({"type": "track", "userId": "u", "event": "E", "messageId": m})
-                                for m in ids], [], lambda r: (results.append(r), done.set())))
+    def __init__(self, writer: EventWriter) -> None:
+        self.writer = writer
+
+    def __call__(self, ids: list[str]) -> IngestResult | BaseException:
+        results: list[IngestResult | BaseException] = []
+        done = threading.Event()
+        lines = [orjson.dumps({"type": "track", "userId": "u", "event": "E", "messageId": m,
+                               "timestamp": "2025-01-01T00:00:00.000Z", "receivedAt": "2025-01-01T00:00:00.000Z"})
+                 for m in ids]
+        self.writer.submit(Job(ids, lines, [], lambda r: (results.append(r), done.set())))
         assert done.wait(10)
         return results[0]
 
-    assert submit(["a", "b"]) == IngestResult(2, 0, 0)
-    writer.stop()
-    # What a kill -9 after the log fsync but before the messageId commit leaves behind.
+
+def _stored_message_ids(workspace: WorkspacePaths) -> list[str]:
+    return [orjson.loads(line)["messageId"] for _, _, line in iter_lines(workspace.events_dir)]
+
+
+def test_a_crash_before_the_indexer_reached_the_log_tail_still_dedups(workspace: WorkspacePaths) -> None:
+    settings = Settings(workspace=workspace.root)
+    writer = EventWriter(workspace, settings, metrics=CollectMetrics())
+    writer.start()
+    try:
+        assert _Submitter(writer)(["a", "b"]) == IngestResult(2, 0, 0)
+    finally:
+        writer.stop()
+    _catch_up_once(workspace, settings)
+    # What a kill -9 after the log fsync but before the indexer reached the lines leaves behind.
     log = EventLog(workspace.events_dir, segment_max_bytes=1 << 20, fsync=True)
     log.recover()
     log.append(_lines(2, 100))
     log.close()
-    ids = MessageIds(workspace.events_dir)
-    assert ids.high_water == 2 and not ids.existing(["m100", "m101"])
-    ids.close()
+    conn = connect(workspace.state_db)
+    assert event_index.high_water(conn) == 2 and not event_index.existing_message_ids(conn, ["m100", "m101"])
+    conn.close()
 
-    restarted = EventWriter(workspace, settings, metrics=CollectMetrics())
-    writer = restarted
+    restarted = EventWriter(workspace, settings, metrics=CollectMetrics())  # no indexer runs: memory alone
     restarted.start()
     try:
-        assert submit(["m100", "m101", "a", "c"]) == IngestResult(1, 3, 0)
+        assert _Submitter(restarted)(["m100", "m101", "a", "c"]) == IngestResult(1, 3, 0)
         assert restarted.last_seq == 5
     finally:
         restarted.stop()
+    assert _stored_message_ids(workspace) == ["a", "b", "m100", "m101", "c"]
+
+
+def test_ids_are_found_whether_indexed_or_not_yet(workspace: WorkspacePaths) -> None:
+    settings = Settings(workspace=workspace.root)
+    writer = EventWriter(workspace, settings, metrics=CollectMetrics())
+    writer.start()
+    submit = _Submitter(writer)
+    try:
+        assert submit(["a", "b"]) == IngestResult(2, 0, 0)
+        _catch_up_once(workspace, settings)  # a, b: now in the index (and dropped from memory)
+        assert submit(["c"]) == IngestResult(1, 0, 0)  # c: only in memory
+        assert submit(["a", "c", "d", "d"]) == IngestResult(1, 3, 0)
+        _catch_up_once(workspace, settings)
+        assert submit(["b", "c", "d", "e"]) == IngestResult(1, 3, 0)
+    finally:
+        writer.stop()
+    assert _stored_message_ids(workspace) == ["a", "b", "c", "d", "e"]
+
+
+def test_retries_racing_the_indexer_are_stored_once(workspace: WorkspacePaths) -> None:
+    """The indexer moves ids from the writer's memory into the index while the writer dedups:
+    a retried id must be caught by one or the other at every moment."""
+    settings = Settings(workspace=workspace.root, collect={"max_index_lag_seconds": 60})
+    writer = EventWriter(workspace, settings, metrics=CollectMetrics())
+    writer.start()
+    stop = threading.Event()
+
+    def follow() -> None:
+        indexer = LogIndexer(workspace, settings)
+        try:
+            while not stop.is_set():
+                indexer.step()
+        finally:
+            indexer.close()
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    submit = _Submitter(writer)
+    accepted = 0
+    try:
+        for round_ in range(200):
+            # each round: 5 new ids, and retries of the previous round's (often just indexed)
+            ids = [f"r{round_}-{i}" for i in range(5)] + [f"r{round_ - 1}-{i}" for i in range(5) if round_]
+            result = submit(ids)
+            assert isinstance(result, IngestResult)
+            accepted += result.accepted
+    finally:
+        stop.set()
+        follower.join(timeout=30)
+        writer.stop()
+    stored = _stored_message_ids(workspace)
+    assert accepted == len(stored) == len(set(stored)) == 1000
+
+
+def test_the_retired_message_id_file_is_removed_on_start(workspace: WorkspacePaths) -> None:
+    for name in RETIRED_FILES:
+        (workspace.events_dir / name).write_bytes(b"old")
+    writer = EventWriter(workspace, Settings(workspace=workspace.root), metrics=CollectMetrics())
+    writer.start()
+    writer.stop()
+    assert not any((workspace.events_dir / name).exists() for name in RETIRED_FILES)
 
 
 def test_the_writer_does_not_run_ahead_of_the_indexer(workspace: WorkspacePaths) -> None:

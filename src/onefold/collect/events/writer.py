@@ -8,12 +8,15 @@ waiting requests.
 Order per commit (this is what makes ``kill -9`` after an ack lose nothing, and a retry after it
 store nothing twice):
 
-1. drop messageIds already in the log or repeated within the commit (dedup, ``message_ids.sqlite``);
-2. append the new events to the log and fdatasync  → durable;
-3. record their messageIds (a crash before this commit is repaired on start from the log tail,
-   before any event is accepted, so the dedup decision never misses a stored event);
-4. quarantine rows in state.sqlite, with synchronous=FULL when fsync is on (SQLite is their only copy);
-5. complete the requests.
+1. drop messageIds already in the log or repeated within the commit: looked up in the event index
+   plus the in-memory set of ids appended past its high water (:mod:`.dedup`; reads only);
+2. append the new events to the log and fdatasync  → durable; add their ids to that set;
+3. quarantine rows in state.sqlite, with synchronous=FULL when fsync is on (SQLite is their only copy);
+4. complete the requests.
+
+Nothing about messageIds is written on the ack path: the indexer records them in the index (its
+UNIQUE(message_id)) when it indexes the lines, and a stop before it did is covered on start by
+indexing the log tail, and by reading what is still past the index into the set, before any commit.
 
 What is *not* on the ack path: the event index and real-time stitching. They are derived from the
 log by the indexer process (:mod:`onefold.collect.events.indexer`), which follows it within
@@ -24,7 +27,7 @@ are not indexed (identify-heavy traffic stitches far slower than it decodes), so
 away from what reads can see.
 
 If a step fails the requests get an error (HTTP 503) and the writer refuses further work until
-restarted, because the dedup set could otherwise silently miss events it must dedup against.
+restarted, because the in-memory dedup set could otherwise silently miss events it must dedup against.
 """
 
 from __future__ import annotations
@@ -36,14 +39,12 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import orjson
-
+from onefold.collect.events.dedup import MessageIdDedup, remove_retired_store
 from onefold.collect.events.metrics import CollectMetrics
 from onefold.config import Settings
 from onefold.errors import Busy, OnefoldError, Transient
-from onefold.store import event_index, quarantine
-from onefold.store.eventlog import EventLog, iter_lines
-from onefold.store.message_ids import MessageIds
+from onefold.store import quarantine
+from onefold.store.eventlog import EventLog
 from onefold.store.quarantine import QuarantineRecord
 from onefold.store.sqlite import transaction
 from onefold.store.workspace import WorkspacePaths, open_state
@@ -98,8 +99,8 @@ class EventWriter:
         self._failed: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._conn = open_state(paths, synchronous="NORMAL", check_same_thread=False)
-        self._ids = MessageIds(paths.events_dir)
-        self._unindexed: deque[tuple[int, float]] = deque()  # (last seq, monotonic time) per commit
+        self._dedup = MessageIdDedup(self._conn)
+        self._recovered = False
         self._on_index_stall = on_index_stall
 
     @property
@@ -111,26 +112,25 @@ class EventWriter:
         """Seq of the newest event in the log; every acknowledged event has a seq at or below it."""
         return self.log.last_seq
 
+    def recover(self) -> int:
+        """Cut any torn log tail left by a crash (before anything follows the log); the last seq."""
+        if not self._recovered:
+            self.paths.events_dir.mkdir(parents=True, exist_ok=True)
+            self.log.recover()
+            remove_retired_store(self.paths.events_dir)
+            self._recovered = True
+        return self.log.last_seq
+
     def start(self) -> None:
-        """Recover the log and its messageId set (a tail left by a crash), then start draining."""
-        self.paths.events_dir.mkdir(parents=True, exist_ok=True)
-        last = self.log.recover()
-        self._record_tail(last)
+        """Recover the log, learn the messageIds of any tail the index has not reached, then drain.
+
+        The server indexes that tail between :meth:`recover` and this (so the set stays small);
+        whatever is still past the index is read from the log here, before the first commit.
+        """
+        self.recover()
+        self._dedup.load_tail(self.paths.events_dir, at=time.monotonic())
         self._thread = threading.Thread(target=self._run, name="onefold-event-writer", daemon=True)
         self._thread.start()
-
-    def _record_tail(self, last_seq: int) -> None:
-        recorded = self._ids.high_water
-        if recorded >= last_seq:
-            return
-        log.warning("recording messageIds of event log seq %d..%d after an unclean stop", recorded + 1, last_seq)
-        pending: list[tuple[str, int]] = []
-        for seq, _, line in iter_lines(self.paths.events_dir, after_seq=recorded):
-            pending.append((orjson.loads(line)["messageId"], seq))
-            if len(pending) >= self.settings.group_commit_max_events:
-                self._ids.record(pending, through_seq=seq)
-                pending = []
-        self._ids.record(pending, through_seq=last_seq)
 
     def submit(self, job: Job) -> None:
         """Queue a request's events; Busy (HTTP 429) when the queue would exceed its bound."""
@@ -158,7 +158,6 @@ class EventWriter:
         if self._thread is not None:
             self._thread.join(timeout=30)
         self.log.close()
-        self._ids.close()
         self._conn.close()
 
     def _take(self) -> list[Job] | None:
@@ -203,20 +202,18 @@ class EventWriter:
         """Wait while the oldest commit the indexer has not reached is older than the allowed lag."""
         limit = self.settings.max_index_lag_seconds
         max_events = self.settings.max_index_lag_events
-        pending = self._unindexed
+        pending = self._dedup.unindexed
         started = stalled_since = time.monotonic()
         waited = False
         while pending and not self._stopping:
-            indexed = event_index.high_water(self._conn)
-            while pending and pending[0][0] <= indexed:
-                pending.popleft()
+            indexed = self._dedup.refresh()
             now = time.monotonic()
-            if not pending or (now - pending[0][1] < limit and self.log.last_seq - indexed <= max_events):
+            if not pending or (now - pending[0].at < limit and self.log.last_seq - indexed <= max_events):
                 if waited:
                     self.metrics.index_wait_seconds.inc(now - started)
                 return
             if now - stalled_since > INDEX_STALL_SECONDS:
-                log.warning("the event indexer is %.1f s behind the log", now - pending[0][1])
+                log.warning("the event indexer is %.1f s behind the log", now - pending[0].at)
                 if self._on_index_stall is not None:
                     self._on_index_stall()
                 stalled_since = now
@@ -225,7 +222,7 @@ class EventWriter:
 
     def _commit(self, jobs: list[Job]) -> list[IngestResult]:
         mids = [m for job in jobs for m in job.message_ids]
-        seen = self._ids.existing(list(set(mids))) if mids else set()
+        seen = self._dedup.stored(mids) if mids else set()
         new_ids: list[str] = []
         new_lines: list[bytes] = []
         results = []
@@ -240,11 +237,9 @@ class EventWriter:
             results.append(IngestResult(accepted, len(job.message_ids) - accepted, len(job.rejected)))
         if new_lines:
             started = time.perf_counter()
-            first_seq, _ = self.log.append(new_lines)
+            self.log.append(new_lines)
             self.metrics.fsync_seconds.observe(time.perf_counter() - started)
-            self._ids.record(list(zip(new_ids, range(first_seq, first_seq + len(new_ids)), strict=True)),
-                             through_seq=self.log.last_seq)
-            self._unindexed.append((self.log.last_seq, time.monotonic()))
+            self._dedup.appended(self.log.last_seq, new_ids, at=time.monotonic())
         rejected = [r for job in jobs for r in job.rejected]
         if rejected:
             self._quarantine(rejected)
