@@ -4,7 +4,8 @@ Peer: the same server with ``ONEFOLD_COLLECT__FSYNC=false`` (acks after the writ
 cache, not the disk), so the ratio isolates the cost of durable acks.
 
 Load comes from separate processes (``multiprocessing``), each with keep-alive HTTP connections
-on threads, sending ``/v1/batch`` requests of 100 Segment track events with unique messageIds.
+on threads, sending ``/v1/batch`` requests of 100 Segment track events, each with a fresh random
+UUID messageId as the SDKs send (random keys are the costly case for the messageId index).
 
 1. Sustained: every connection sends back-to-back for a fixed time; events/s = acked / seconds.
 2. Latency: an open-loop schedule at a fixed 5,000 events/s (50 requests/s); latency is measured
@@ -35,18 +36,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import ServeProcess, print_table  # noqa: E402
 
 EVENTS_PER_REQUEST = 100
-PLACEHOLDER = b"@@REQ@@@@@@@@@@@@@@@"  # 20 bytes, replaced by a unique request id
+PLACEHOLDER = "@@MESSAGE-ID@@"  # replaced by a fresh random UUID per event
 
 
-def _template() -> bytes:
-    """One 100-event batch body; PLACEHOLDER makes messageIds unique per request."""
+def _template() -> list[bytes]:
+    """One 100-event batch body, split where each event's messageId goes."""
     batch = [
         {
             "type": "track",
             "userId": f"user-{i % 37}",
             "anonymousId": f"anon-{i % 37}",
             "event": "Product Viewed",
-            "messageId": f"{PLACEHOLDER.decode()}-{i:03d}",
+            "messageId": PLACEHOLDER,
             "timestamp": f"2025-06-01T12:00:00.{i * 7 % 1000:03d}Z",  # distinct per event, as SDKs send
             "properties": {"sku": f"SKU-{i}", "price": 19.99, "currency": "EUR", "list": "search"},
             "context": {
@@ -58,11 +59,18 @@ def _template() -> bytes:
         }
         for i in range(EVENTS_PER_REQUEST)
     ]
-    return orjson.dumps({"batch": batch, "sentAt": "2025-06-01T12:00:00.100Z"})
+    return orjson.dumps({"batch": batch, "sentAt": "2025-06-01T12:00:00.100Z"}).split(PLACEHOLDER.encode())
 
 
-def _body(template: bytes, request_id: str) -> bytes:
-    return template.replace(PLACEHOLDER, request_id.encode().ljust(len(PLACEHOLDER), b"_")[: len(PLACEHOLDER)])
+def _body(template: list[bytes]) -> bytes:
+    """The batch with random version-4-shaped UUIDs (36 characters, like ``str(uuid.uuid4())``): one
+    ``urandom`` call per request keeps the load generator's cost per event small."""
+    h = os.urandom(16 * EVENTS_PER_REQUEST).hex().encode()
+    parts = [template[0]]
+    for i, tail in enumerate(template[1:]):
+        u = h[i * 32 : i * 32 + 32]
+        parts += (u[:8], b"-", u[8:12], b"-4", u[13:16], b"-a", u[17:20], b"-", u[20:32], tail)
+    return b"".join(parts)
 
 
 def _post(conn: http.client.HTTPConnection, body: bytes, auth: str) -> int:
@@ -91,7 +99,7 @@ def _run_threads(target: Any, n: int) -> None:
         w.join()
 
 
-def _sustained_worker(port: int, key: str, tag: str, threads: int, seconds: float, out: Any) -> None:
+def _sustained_worker(port: int, key: str, threads: int, seconds: float, out: Any) -> None:
     template, auth = _template(), _auth(key)
     counts = [0] * threads
     errors = [0] * threads
@@ -103,7 +111,7 @@ def _sustained_worker(port: int, key: str, tag: str, threads: int, seconds: floa
             time.sleep(0.001)
         n = 0
         while time.monotonic() < start_at + seconds:
-            status = _post(conn, _body(template, f"{tag}{t}x{n}"), auth)
+            status = _post(conn, _body(template), auth)
             n += 1
             if status == 200:
                 counts[t] += EVENTS_PER_REQUEST
@@ -115,7 +123,7 @@ def _sustained_worker(port: int, key: str, tag: str, threads: int, seconds: floa
     out.put((sum(counts), sum(errors), time.monotonic() - start_at))
 
 
-def _paced_worker(port: int, key: str, tag: str, rate_rps: float, seconds: float, threads: int, out: Any) -> None:
+def _paced_worker(port: int, key: str, rate_rps: float, seconds: float, threads: int, out: Any) -> None:
     """Open loop: request i is due at start + i/rate; a pool of connections takes due requests."""
     template, auth = _template(), _auth(key)
     total = int(rate_rps * seconds)
@@ -137,7 +145,7 @@ def _paced_worker(port: int, key: str, tag: str, rate_rps: float, seconds: float
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            status = _post(conn, _body(template, f"{tag}p{i}"), auth)
+            status = _post(conn, _body(template), auth)
             elapsed = time.monotonic() - due
             with lock:
                 latencies.append(elapsed)
@@ -222,7 +230,7 @@ def sustained(server: Server, *, seconds: float, processes: int, threads: int) -
     procs = server.processes()
     cpu_before = _cpu_seconds(procs)
     results = _run_processes(
-        _sustained_worker, [(server.port, server.key, f"s{i}-", threads, seconds) for i in range(processes)]
+        _sustained_worker, [(server.port, server.key, threads, seconds) for _ in range(processes)]
     )
     # A fresh workspace and unique messageIds: the last acked event has seq = the number acked.
     lag = server.wait_until_readable(sum(r[0] for r in results))
@@ -232,9 +240,9 @@ def sustained(server: Server, *, seconds: float, processes: int, threads: int) -
             "cpu_us": sum(cpu) / events * 1e6, "acceptor_us": cpu[0] / events * 1e6, "read_lag_s": lag}
 
 
-def paced(server: Server, *, events_per_s: int, seconds: float, tag: str = "lat-") -> tuple[float, float, int]:
+def paced(server: Server, *, events_per_s: int, seconds: float) -> tuple[float, float, int]:
     rate = events_per_s / EVENTS_PER_REQUEST
-    (lat, errors), = _run_processes(_paced_worker, [(server.port, server.key, tag, rate, seconds, 8)])
+    (lat, errors), = _run_processes(_paced_worker, [(server.port, server.key, rate, seconds, 8)])
     p50 = lat[len(lat) // 2]
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     return p50 * 1000, p99 * 1000, errors
