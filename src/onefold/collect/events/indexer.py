@@ -56,6 +56,7 @@ class LogIndexer:
         self.paths = paths
         self.rules = StitchRules.from_settings(settings.identity)
         self.conn: sqlite3.Connection = open_state(paths, synchronous="NORMAL")
+        event_index.tune_for_indexing(self.conn)
         self.tail = LogTail(paths.events_dir, after_seq=event_index.high_water(self.conn), max_bytes=BATCH_BYTES)
 
     def step(self) -> int:

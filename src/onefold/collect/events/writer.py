@@ -99,6 +99,9 @@ class EventWriter:
         self._failed: BaseException | None = None
         self._thread: threading.Thread | None = None
         self._conn = open_state(paths, synchronous="NORMAL", check_same_thread=False)
+        # Checkpoints of state.sqlite (mostly the indexer's pages) are the indexer's job: a quarantine
+        # commit here must not copy megabytes of WAL into the database inside an ack.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
         self._dedup = MessageIdDedup(self._conn)
         self._recovered = False
         self._on_index_stall = on_index_stall
