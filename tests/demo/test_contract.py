@@ -28,7 +28,7 @@ COLUMNS = {
     "truth_person_of_record": "record_type, source, record_id, person_id",
     "truth_serial_returners": "person_id, return_rate, is_serial_returner",
     "truth_net_value": "person_id, gross_revenue, refunds, cogs, shipping_cost, service_cost, net_value, "
-                       "future_net_value",
+                       "future_net_value, future_orders, expected_future_orders, expected_future_net_value",
     "truth_churn": "person_id, churned",
 }
 ENUMS = {

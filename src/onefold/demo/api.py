@@ -21,6 +21,7 @@ from onefold.demo.catalog import make_catalog, make_stores
 from onefold.demo.emails import make_email_activity
 from onefold.demo.engagement import make_consents, make_inventory, make_visits
 from onefold.demo.events import make_events, write_events
+from onefold.demo.expected import expected_future
 from onefold.demo.fade import engaged_until
 from onefold.demo.orders import make_orders, simulate_purchases
 from onefold.demo.people import make_persons
@@ -34,7 +35,8 @@ from onefold.errors import InputError
 log = logging.getLogger(__name__)
 
 #: step names reported to ``progress`` in order (the CLI sizes its progress bar with this)
-STEPS = ("people", "orders", "returns", "tickets", "records", "engagement", "events", "write entities", "write truth")
+STEPS = ("people", "orders", "returns", "tickets", "records", "engagement", "events", "write entities",
+         "expected future", "write truth")
 MAX_CUSTOMERS = 1_000_000  # ~9 GB of memory at the top (about 9 MB per 1,000 persons)
 
 
@@ -85,7 +87,7 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     step("returns")
     returns_ = make_returns(rng, beh, catalog, orders, lines)
     step("tickets")
-    tickets = make_tickets(rng, beh, persons.birth_day, orders, returns_, orders.person[lines.order[returns_.line]])
+    tickets = make_tickets(rng, beh, persons.birth_day, orders, returns_, lines.order)
     step("records")
     first_use = np.full((customers, len(SOURCES)), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_use, (orders.person, orders.source), orders.ordered_s)
@@ -127,8 +129,10 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     for name, columns in files.items():
         summary.files[name] = write_csv(out / name, columns)
 
+    step("expected future")
+    expected = expected_future(seed, beh, catalog, len(stores.store_id), left_day, orders, lines, returns_, tickets)
     step("write truth")
-    tables = truth_tables(persons.person_id, records, devices, catalog, orders, lines, returns_, tickets)
+    tables = truth_tables(persons.person_id, records, devices, catalog, orders, lines, returns_, tickets, expected)
     for name, columns in tables.items():
         summary.files[f"truth/{name}"] = write_csv(out / "truth" / name, columns)
     (out / "truth" / "meta.json").write_bytes(

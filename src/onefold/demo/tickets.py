@@ -22,6 +22,9 @@ from onefold.demo.returns import Returns
 from onefold.demo.writer import NO_TIME
 
 TICKET_CHANNELS = ("phone", "email", "chat", "store")
+CHANNEL_SHARES = (0.45, 0.25, 0.20, 0.10)
+BACKGROUND_PER_YEAR = 0.25  # background tickets a year per unit of ticket propensity
+_MINUTES_MEDIAN, _MINUTES_SIGMA = 7.0, 0.6
 TOPICS = ("order_status", "late_delivery", "backorder", "return", "account", "billing", "product_question", "complaint")
 
 
@@ -36,10 +39,30 @@ class Tickets:
     topic: np.ndarray
     cost: np.ndarray  # cents
     observed: np.ndarray
+    order: np.ndarray  # the order a ticket is about (its own, or the returned line's); -1 for background
+
+
+def _handling_cents(channel: np.ndarray, minutes: np.ndarray, *, whole: bool = True) -> np.ndarray:
+    cents = np.round if whole else np.asarray
+    return np.select([channel == 0, channel == 1, channel == 2],
+                     [300 + cents(85 * minutes), np.full(len(channel), 350), 200 + cents(25 * minutes)],
+                     default=400)
+
+
+def expected_handling_cents() -> float:
+    """Mean handling cost of one ticket in cents: cost is linear in the lognormal minutes, whose mean is
+    ``median x exp(sigma^2 / 2)`` (rounding to whole cents moves the mean by far less than a cent)."""
+    mean_minutes = _MINUTES_MEDIAN * float(np.exp(_MINUTES_SIGMA**2 / 2))
+    per_channel = _handling_cents(np.arange(4), np.full(4, mean_minutes), whole=False)
+    return float(np.dot(CHANNEL_SHARES, per_channel))
 
 
 def make_tickets(rng: np.random.Generator, beh: Behaviour, birth_day: np.ndarray, orders: Orders,
-                 returns_: Returns, return_person: np.ndarray) -> Tickets:
+                 returns_: Returns, lines_order: np.ndarray) -> Tickets:
+    """Tickets of ``orders``, of ``returns_`` (``lines_order`` maps a line to its order) and background
+    tickets from each person's arrival (``birth_day``) to the horizon end."""
+    return_order = lines_order[returns_.line]
+    return_person = orders.person[return_order]
     no = len(orders.person)
     backordered = orders.status == BACKORDERED
     p_order = 0.03 + 0.30 * orders.late + 0.50 * backordered
@@ -52,29 +75,29 @@ def make_tickets(rng: np.random.Generator, beh: Behaviour, birth_day: np.ndarray
     r_open = returns_.returned_s[r] - rng.integers(0, 2 * timeline.DAY_S, len(r))
 
     years = (timeline.HORIZON_END_DAY - np.maximum(birth_day, 0)) / 365.25
-    n_bg = rng.poisson(0.25 * beh.ticket_rate * years)
+    n_bg = rng.poisson(BACKGROUND_PER_YEAR * beh.ticket_rate * years)
     bg_person = np.repeat(np.arange(len(n_bg)), n_bg)
     start = np.maximum(birth_day[bg_person], 0)
     bg_day = start + rng.random(len(bg_person)) * (timeline.HORIZON_END_DAY - start)
     bg_open = timeline.at_hour(rng, bg_day, "phone")
 
     person = np.concatenate([orders.person[o], return_person[r], bg_person])
+    about = np.concatenate([o, return_order[r], np.full(len(bg_person), -1)])
     opened = np.concatenate([o_open, r_open, bg_open])
     topic = np.concatenate([o_topic, np.full(len(r), 3), rng.integers(4, 8, len(bg_person))])
     n = len(person)
-    channel = rng.choice(4, size=n, p=[0.45, 0.25, 0.20, 0.10])
-    minutes = rng.lognormal(np.log(7), 0.6, n)
-    cost = np.select([channel == 0, channel == 1, channel == 2],
-                     [300 + np.round(85 * minutes), np.full(n, 350), 200 + np.round(25 * minutes)],
-                     default=400).astype(np.int64)
+    channel = rng.choice(4, size=n, p=list(CHANNEL_SHARES))
+    cost = _handling_cents(channel, rng.lognormal(np.log(_MINUTES_MEDIAN), _MINUTES_SIGMA, n)).astype(np.int64)
     closed = opened + (rng.lognormal(np.log(6), 1.2, n) * 3600).astype(np.int64)
     sort = np.lexsort((person, opened))
-    person, channel, opened, closed, topic, cost = (a[sort] for a in (person, channel, opened, closed, topic, cost))
+    person, channel, opened, closed, topic, cost, about = (
+        a[sort] for a in (person, channel, opened, closed, topic, cost, about))
     closed = np.where((opened < timeline.OBS_END_S) & (closed >= timeline.OBS_END_S), NO_TIME, closed)
     keep = opened < timeline.OBS_START_S + timeline.HORIZON_END_DAY * timeline.DAY_S
-    person, channel, opened, closed, topic, cost = (a[keep] for a in (person, channel, opened, closed, topic, cost))
-    return Tickets(person, channel, opened, closed, topic, cost,
-                   opened < timeline.OBS_END_S)
+    person, channel, opened, closed, topic, cost, about = (
+        a[keep] for a in (person, channel, opened, closed, topic, cost, about))
+    return Tickets(person, channel, opened, closed, topic, cost, opened < timeline.OBS_END_S, about)
 
 
-__all__ = ["TICKET_CHANNELS", "TOPICS", "Tickets", "make_tickets"]
+__all__ = ["BACKGROUND_PER_YEAR", "CHANNEL_SHARES", "TICKET_CHANNELS", "TOPICS", "Tickets", "expected_handling_cents",
+           "make_tickets"]

@@ -7,7 +7,9 @@ Definitions (exact, recomputable from the written CSVs for the observed period):
   returns (returned goods go back to stock); shipping_cost = sum of order ``shipping_cost``;
   service_cost = sum of ticket ``handling_cost``;
   net_value = gross_revenue - refunds - cogs - shipping_cost - service_cost.
-- future_net_value: the same in the 52 weeks after the data ends (orders never written).
+- future_net_value: the same in the 52 weeks after the data ends (orders never written): one random
+  draw; future_orders counts its non-cancelled orders. Their expectations under the generating process
+  (expected_future_net_value, expected_future_orders) come from expected.py.
 - return_rate: returned merchandise value (returned qty x unit_price) / purchased merchandise value
   (qty x unit_price) over non-cancelled observed orders; serial returner when >= 0.75 with >= 4
   such orders. Persons without an observed order have rate 0.
