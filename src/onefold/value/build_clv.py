@@ -10,8 +10,11 @@ measured bias on the demo retailer (bench/value_demo.py, bench/README.md):
   the first order in the data) are fitted apart from those acquired inside it: the former's first
   observed purchase is not their first purchase, so one mixture for both misfits (Fader, Hardie &
   Lee recommend fitting by cohort);
-* service cost is projected per week of exposure, not as a share of spend (service.py): it goes on
-  for customers who stopped buying, and for profiles with no order at all.
+* service cost is projected mostly per week of exposure (service.py): it goes on for customers who
+  stopped buying, and for profiles with no order at all; only its order-driven part (one population
+  regression on exposure and spend) follows expected spend;
+* returns still to come on orders already placed (late-December parcels coming back in January) are
+  subtracted (pending.py): CLV models see only purchases yet to come.
 
 The margin ratio (net margin + service cost) / gross revenue is shrunk towards the population's with
 a prior worth two average orders (returns.py), so one returned jacket does not make a customer
@@ -31,10 +34,11 @@ from onefold.store.build import BuildContext
 from onefold.value import build_sql as sql
 from onefold.value.clv import clv, periodic_rate
 from onefold.value.gamma_gamma import GammaGamma
+from onefold.value.pending import pending_return_loss
 from onefold.value.predict import MODELS
 from onefold.value.returns import shrunk_ratio
 from onefold.value.seasonality import SeasonalClock
-from onefold.value.service import discounted_weeks, weekly_service_rate
+from onefold.value.service import discounted_weeks, split_service
 from onefold.value.summary import RFMSummary, summarize
 
 log = logging.getLogger(__name__)
@@ -93,13 +97,18 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
         undiscounted[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon)
 
     ratio = _margin_ratio(money)[at]
+    weekly_cost, per_spend = _service_rates(exposure, data_start, end, money)
+    ratio = ratio - per_spend  # order-driven service follows spend; the rest is per week (service.py)
     for name, values in (("frequency", x), ("recency", tx), ("T", T), ("p_alive", p_alive),
                          ("expected_purchases", purchases), ("expected_spend", spend), ("gross_clv", gross),
                          ("net_value_ratio", ratio), ("net_clv", gross * ratio),
                          ("expected_net_value", undiscounted * ratio)):
         cols[name][at] = values
-    _less_service(cols, money, _service_rates(exposure, data_start, end), settings.horizon_weeks,
-                  settings.annual_discount_rate)
+    _less_service(cols, money, weekly_cost, settings.horizon_weeks, settings.annual_discount_rate)
+    pending = _pending_returns(ctx, profiles, end)
+    log.info("value: returns still to come on placed orders %.2f", float(pending.sum()))
+    for name in ("net_clv", "expected_net_value"):
+        cols[name] = cols[name] - pending
     return s
 
 
@@ -113,15 +122,48 @@ def _margin_ratio(money: pa.Table) -> np.ndarray:
     return shrunk_ratio(col("net_margin") + col("service_cost"), gross, prior_weight=max(prior, 1e-9))
 
 
-def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date) -> np.ndarray:
-    """Service cost per week ahead per profile (service.py), aligned with ``_v_money``."""
+def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date,
+                   money: pa.Table) -> tuple[np.ndarray, float]:
+    """(background service cost per week ahead per profile, aligned with ``_v_money``; service cost
+    per unit of gross spend) (service.py)."""
     stop = np.datetime64(end + dt.timedelta(days=1), "s")
     first = exposure.column("first_seen").to_numpy(zero_copy_only=False).astype("datetime64[s]")
     if data_start is not None:
         first = np.maximum(first, data_start)
     weeks = np.nan_to_num((stop - first).astype(np.float64) / (7 * 86400.0))
     cost = np.asarray(exposure.column("service_cost").to_numpy(zero_copy_only=False), dtype=np.float64)
-    return weekly_service_rate(cost, weeks)
+    gross = np.asarray(money.column("gross_revenue").to_numpy(zero_copy_only=False), dtype=np.float64)
+    per_spend, weekly = split_service(cost, weeks, gross)
+    log.info("value: service %.4f per unit of spend, %.3f per week on average", per_spend, float(weekly.mean()))
+    return weekly, per_spend
+
+
+def _pending_returns(ctx: BuildContext, profiles: np.ndarray, end: dt.date) -> np.ndarray:
+    """Loss to returns still to come on orders placed before the cutoff, per profile (pending.py).
+    Ages count from delivery; an order not delivered by the cutoff is at age 0."""
+    stop = np.datetime64(end + dt.timedelta(days=1), "s")
+
+    def days_before_stop(col: pa.ChunkedArray) -> np.ndarray:
+        at = col.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+        age = (stop - at).astype(np.float64) / 86400.0
+        return np.where(np.isnan(age), 0.0, np.maximum(age, 0.0))
+
+    orders = ctx.con.sql(sql.PENDING_ORDERS).to_arrow_table()
+    if not orders.num_rows:
+        return np.zeros(len(profiles))
+    rets = ctx.con.sql(sql.PENDING_RETURNS).to_arrow_table()
+    delivered = rets.column("delivered_at").to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    returned = rets.column("returned_at").to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    return pending_return_loss(
+        len(profiles),
+        np.searchsorted(profiles, orders.column("profile_id").to_numpy(zero_copy_only=False)),
+        days_before_stop(orders.column("delivered_at")),
+        orders.column("total").to_numpy(zero_copy_only=False).astype(np.float64),
+        np.searchsorted(profiles, rets.column("profile_id").to_numpy(zero_copy_only=False)),
+        np.maximum((returned - delivered).astype(np.float64) / 86400.0, 0.0),
+        np.nan_to_num(rets.column("loss").to_numpy(zero_copy_only=False).astype(np.float64)),
+        days_before_stop(rets.column("arrived_at")),
+    )
 
 
 def _less_service(cols: dict[str, np.ndarray], money: pa.Table, weekly_cost: np.ndarray, horizon: int,

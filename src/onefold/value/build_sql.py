@@ -213,3 +213,16 @@ GROUP BY m.profile_id, m.service_cost ORDER BY m.profile_id
 DATA_START = """
 SELECT LEAST((SELECT MIN(ordered_at) FROM orders), (SELECT MIN(opened_at) FROM tickets))
 """
+
+# Non-cancelled orders and their returns with the day the goods arrived (the return clock starts at
+# delivery; an order not delivered by the cutoff has its whole return window ahead), for pending.py.
+PENDING_ORDERS = """
+SELECT v.profile_id, o.delivered_at, v.total FROM _v_orders v JOIN orders o ON o.order_id = v.order_id
+"""
+PENDING_RETURNS = """
+SELECT v.profile_id, COALESCE(o.delivered_at, o.ordered_at) AS delivered_at, o.delivered_at AS arrived_at,
+       r.returned_at, (COALESCE(r.refund_amount, 0) - r.qty * COALESCE(p.unit_cost, 0))::DOUBLE AS loss
+FROM returns r JOIN _v_orders v ON v.order_id = r.order_id JOIN orders o ON o.order_id = r.order_id
+LEFT JOIN order_items i ON i.order_id = r.order_id AND i.line_number = r.line_number
+LEFT JOIN products p ON p.sku = COALESCE(r.sku, i.sku)
+"""

@@ -1,4 +1,4 @@
-"""Service cost ahead: a rate per week a customer is on the books, not a share of their spend.
+"""Service cost ahead: a rate per week a customer is on the books, plus a share of future spend.
 
 Part of a customer's service cost follows her orders (where is my parcel, a return), but much of it
 does not: account, billing and product questions keep coming whether or not she buys, and people who
@@ -7,6 +7,13 @@ do) projects almost nothing for lapsed customers and under-states the cost of th
 projected on its own: each profile's cost per week since it was first seen (record created, first
 order or first ticket, not before the data starts), shrunk towards the population's rate with a prior
 worth ``prior_weeks`` of exposure, times the horizon (discounted week by week for CLV).
+
+But a weekly rate alone carries the past's order-driven contacts (late parcels, returns) into the
+future of customers who have stopped ordering: on the demo retailer it over-stated the horizon's
+service cost by 10–15 %. ``split_service`` separates the two with one population regression,
+``cost_i = per_week x weeks_i + per_spend x gross_i`` (non-negative least squares); the order-driven
+part then follows expected spend, and each profile's background rate is its cost less its
+order-driven part, per week of exposure, shrunk as above.
 """
 
 from __future__ import annotations
@@ -24,10 +31,39 @@ def weekly_service_rate(cost: np.ndarray, weeks: np.ndarray, *, prior_weeks: flo
                         prior_weight=prior_weeks)
 
 
+def _nonnegative_fit(weeks: np.ndarray, gross: np.ndarray, cost: np.ndarray) -> float:
+    """Coefficient of ``gross`` in the least-squares fit cost ~ a·weeks + b·gross with a, b >= 0
+    (2 x 2 normal equations; on a boundary the one-column fit)."""
+    ww, wg, gg = float(weeks @ weeks), float(weeks @ gross), float(gross @ gross)
+    wc, gc = float(weeks @ cost), float(gross @ cost)
+    det = ww * gg - wg * wg
+    if det > 0:
+        a, b = (gg * wc - wg * gc) / det, (ww * gc - wg * wc) / det
+        if a >= 0 and b >= 0:
+            return b
+    if ww > 0 and wc / ww >= 0:  # weeks alone
+        best_b, best_sse = 0.0, float(np.sum((cost - wc / ww * weeks) ** 2))
+    else:
+        best_b, best_sse = 0.0, float(cost @ cost)
+    b = max(gc / gg, 0.0)
+    return b if float(np.sum((cost - b * gross) ** 2)) < best_sse else best_b
+
+
+def split_service(cost: np.ndarray, weeks: np.ndarray, gross: np.ndarray, *,
+                  prior_weeks: float = PRIOR_WEEKS) -> tuple[float, np.ndarray]:
+    """(service cost per unit of gross spend, shrunk background cost per week per profile)."""
+    cost, gross = np.asarray(cost, dtype=np.float64), np.asarray(gross, dtype=np.float64)
+    weeks = np.maximum(np.asarray(weeks, dtype=np.float64), 0.0)
+    if cost.size == 0 or not np.any(weeks > 0) or not np.any(gross > 0):
+        return 0.0, weekly_service_rate(cost, weeks, prior_weeks=prior_weeks)
+    per_spend = _nonnegative_fit(weeks, gross, cost)
+    return float(per_spend), weekly_service_rate(cost - per_spend * gross, weeks, prior_weeks=prior_weeks)
+
+
 def discounted_weeks(horizon: float, weekly_discount_rate: float) -> float:
     """Σ (1 + d)^-k over the weeks k = 1..horizon: the present value of 1 per week."""
     weeks = np.arange(1.0, horizon + 0.5)
     return float(np.sum((1 + weekly_discount_rate) ** -weeks))
 
 
-__all__ = ["PRIOR_WEEKS", "discounted_weeks", "weekly_service_rate"]
+__all__ = ["PRIOR_WEEKS", "discounted_weeks", "split_service", "weekly_service_rate"]

@@ -1,0 +1,51 @@
+"""Returns still to come on placed orders: developed on old orders, applied by age and customer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from onefold.value.pending import loss_after, pending_return_loss
+
+
+def _book(rng: np.random.Generator, n: int, returner: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Orders over 400 days; lines go back 0-30 days after delivery, 10 % (60 % for returners)."""
+    profile = rng.integers(0, len(returner), n)
+    age = rng.uniform(0, 400, n)
+    total = rng.gamma(2.0, 30.0, n)
+    back = rng.random(n) < np.where(returner[profile], 0.6, 0.1)
+    lag = rng.uniform(0, 30, n)
+    happened = back & (lag <= age)
+    return profile, age, total, back, lag, happened
+
+
+def test_expected_pending_loss_matches_what_comes_back_later() -> None:
+    rng = np.random.default_rng(5)
+    returner = rng.random(400) < 0.1
+    profile, age, total, back, lag, seen = _book(rng, 60_000, returner)
+    loss = 0.7 * total
+    pending = pending_return_loss(400, profile, age, total, profile[seen], lag[seen], loss[seen], age[seen])
+    still_to_come = back & ~seen
+    truth = np.bincount(profile[still_to_come], loss[still_to_come], minlength=400)
+    assert pending.sum() == pytest.approx(truth.sum(), rel=0.08)
+    # returners are expected to send more back than others, per order still in its window
+    assert pending[returner].sum() / truth[returner].sum() == pytest.approx(1.0, rel=0.2)
+    assert pending[~returner].sum() / truth[~returner].sum() == pytest.approx(1.0, rel=0.2)
+
+
+def test_share_falls_with_age_and_is_zero_once_developed() -> None:
+    lag = np.array([1.0, 5.0, 10.0, 20.0])
+    share, window = loss_after(np.array([0.0, 4.0, 15.0, 100.0, 500.0]), np.array([100.0] * 5),
+                               lag, np.full(4, 10.0), np.full(4, 500.0))
+    assert 19.5 < window <= 20.0
+    assert share[0] > share[1] > share[2] > 0
+    assert share[3] == 0 and share[4] == 0
+    # all four returns belong to developed orders, whose total is 200 (ages 100 and 500)
+    assert share[0] == pytest.approx(40.0 / 200.0)
+
+
+def test_no_returns_means_nothing_pending() -> None:
+    empty = np.zeros(0)
+    got = pending_return_loss(2, np.array([0, 1]), np.array([1.0, 2.0]), np.array([5.0, 6.0]),
+                              empty.astype(np.int64), empty, empty, empty)
+    assert np.all(got == 0)
