@@ -49,3 +49,20 @@ def test_no_returns_means_nothing_pending() -> None:
     got = pending_return_loss(2, np.array([0, 1]), np.array([1.0, 2.0]), np.array([5.0, 6.0]),
                               empty.astype(np.int64), empty, empty, empty)
     assert np.all(got == 0)
+
+
+def test_late_parcels_are_developed_apart() -> None:
+    """Late parcels go back three times as often: developed apart, the pending loss of young late
+    parcels is right; pooled with on-time ones it would be far too low."""
+    rng = np.random.default_rng(8)
+    n = 200_000
+    late = rng.random(n) < 0.2
+    age, total, lag = rng.uniform(0, 300, n), np.full(n, 50.0), rng.uniform(0, 20, n)
+    back = rng.random(n) < np.where(late, 0.3, 0.1)
+    seen = back & (lag <= age)
+    young = (age < 10) & late
+    truth = total[young & back & (lag > age)].sum()
+    split, _ = loss_after(age[late], total[late], lag[seen & late], total[seen & late], age[seen & late])
+    pooled, _ = loss_after(age, total, lag[seen], total[seen], age[seen])
+    assert abs((total[late] * split)[young[late]].sum() / truth - 1) < 0.2
+    assert (total * pooled)[young].sum() / truth < 0.7

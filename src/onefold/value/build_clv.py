@@ -148,10 +148,11 @@ def _pending_returns(ctx: BuildContext, profiles: np.ndarray, end: dt.date) -> n
         age = (stop - at).astype(np.float64) / 86400.0
         return np.where(np.isnan(age), 0.0, np.maximum(age, 0.0))
 
-    orders = ctx.con.sql(sql.PENDING_ORDERS).to_arrow_table()
+    params = {"stop": dt.datetime.combine(end + dt.timedelta(days=1), dt.time())}
+    orders = ctx.con.sql(sql.PENDING_ORDERS, params=params).to_arrow_table()
     if not orders.num_rows:
         return np.zeros(len(profiles))
-    rets = ctx.con.sql(sql.PENDING_RETURNS).to_arrow_table()
+    rets = ctx.con.sql(sql.PENDING_RETURNS, params=params).to_arrow_table()
     delivered = rets.column("delivered_at").to_numpy(zero_copy_only=False).astype("datetime64[s]")
     returned = rets.column("returned_at").to_numpy(zero_copy_only=False).astype("datetime64[s]")
     return pending_return_loss(
@@ -163,6 +164,8 @@ def _pending_returns(ctx: BuildContext, profiles: np.ndarray, end: dt.date) -> n
         np.maximum((returned - delivered).astype(np.float64) / 86400.0, 0.0),
         np.nan_to_num(rets.column("loss").to_numpy(zero_copy_only=False).astype(np.float64)),
         days_before_stop(rets.column("arrived_at")),
+        order_late=orders.column("late").to_numpy(zero_copy_only=False).astype(bool),
+        return_late=rets.column("late").to_numpy(zero_copy_only=False).astype(bool),
     )
 
 

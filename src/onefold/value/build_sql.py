@@ -215,13 +215,17 @@ SELECT LEAST((SELECT MIN(ordered_at) FROM orders), (SELECT MIN(opened_at) FROM t
 """
 
 # Non-cancelled orders and their returns with the day the goods arrived (the return clock starts at
-# delivery; an order not delivered by the cutoff has its whole return window ahead), for pending.py.
-PENDING_ORDERS = """
-SELECT v.profile_id, o.delivered_at, v.total FROM _v_orders v JOIN orders o ON o.order_id = v.order_id
+# delivery; an order not delivered by the cutoff has its whole return window ahead) and whether the
+# parcel came (or is) later than promised, as of $stop, for pending.py.
+_LATE = ("COALESCE(o.promised_delivery_at < COALESCE(o.delivered_at, $stop::TIMESTAMP), FALSE)")
+PENDING_ORDERS = f"""
+SELECT v.profile_id, o.delivered_at, v.total, {_LATE} AS late
+FROM _v_orders v JOIN orders o ON o.order_id = v.order_id
 """
-PENDING_RETURNS = """
+PENDING_RETURNS = f"""
 SELECT v.profile_id, COALESCE(o.delivered_at, o.ordered_at) AS delivered_at, o.delivered_at AS arrived_at,
-       r.returned_at, (COALESCE(r.refund_amount, 0) - r.qty * COALESCE(p.unit_cost, 0))::DOUBLE AS loss
+       r.returned_at, (COALESCE(r.refund_amount, 0) - r.qty * COALESCE(p.unit_cost, 0))::DOUBLE AS loss,
+       {_LATE} AS late
 FROM returns r JOIN _v_orders v ON v.order_id = r.order_id JOIN orders o ON o.order_id = r.order_id
 LEFT JOIN order_items i ON i.order_id = r.order_id AND i.line_number = r.line_number
 LEFT JOIN products p ON p.sku = COALESCE(r.sku, i.sku)

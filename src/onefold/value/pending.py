@@ -15,7 +15,8 @@ ahead), the share of order value lost to returns *after* age ``a``,
 with loss = refund − cost of the goods back in stock. An order of age ``a`` at the cutoff is expected
 to lose ``total × F(a) × k_i`` more, where ``k_i`` is the customer's loss ratio relative to the
 population's, shrunk with a prior worth two average orders (returns.py): serial returners' parcels
-come back more often than others'.
+come back more often than others'. Parcels that came (or are) later than promised are developed
+apart from the others when the orders say so: they are sent back more often.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def loss_after(order_age: np.ndarray, order_total: np.ndarray, return_lag: np.nd
 
 def pending_return_loss(n_profiles: int, order_profile: np.ndarray, order_age: np.ndarray, order_total: np.ndarray,
                         return_profile: np.ndarray, return_lag: np.ndarray, return_loss: np.ndarray,
-                        return_order_age: np.ndarray) -> np.ndarray:
+                        return_order_age: np.ndarray, *, order_late: np.ndarray | None = None,
+                        return_late: np.ndarray | None = None) -> np.ndarray:
     """Expected loss to returns still to come per profile (currency), from its orders' ages at the cutoff.
 
     Args:
@@ -60,8 +62,16 @@ def pending_return_loss(n_profiles: int, order_profile: np.ndarray, order_age: n
             ``order_total`` its value.
         return_lag: days from delivery to the return; ``return_loss`` refund − goods-back cost;
         return_order_age: age at the cutoff of the order each return belongs to.
+        order_late, return_late: whether the order (of each return) came later than promised; late
+            parcels go back more often, so each group is developed on its own when both are given.
     """
-    share, _ = loss_after(order_age, order_total, return_lag, return_loss, return_order_age)
+    share = np.zeros(len(order_age))
+    groups = [(order_late, return_late), (~order_late, ~return_late)] if (
+        order_late is not None and return_late is not None) else [(np.ones(len(order_age), dtype=bool),
+                                                                     np.ones(len(return_lag), dtype=bool))]
+    for o_in, r_in in groups:
+        share[o_in], _ = loss_after(order_age[o_in], order_total[o_in], return_lag[r_in], return_loss[r_in],
+                                    return_order_age[r_in])
     gross = np.bincount(order_profile, order_total, minlength=n_profiles)
     loss = np.bincount(return_profile, return_loss, minlength=n_profiles)
     n_orders = max(len(order_total), 1)
