@@ -102,7 +102,7 @@ def _churn(ctx: BuildContext, orders: pa.Table, buyers: np.ndarray, end: dt.date
         if train.names != now.names:  # BG/NBD features could be fitted at one cutoff only
             keep = [n for n in train.names if n in now.names]
             train, now = _select(train, keep), _select(now, keep)
-        churn = ChurnModel().fit(train).predict_churn(now)
+        churn = ChurnModel(calibrate=True).fit(train).predict_churn(now)
     except InputError as exc:
         log.warning("value: churn model skipped (%s)", exc.message)
         return np.full(len(buyers), np.nan)

@@ -19,8 +19,10 @@ from typing import Any, Literal
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -170,31 +172,54 @@ class ChurnModel:
             On CDNOW the logistic model won on an inner temporal validation split (AUC 0.808 vs
             0.805 for boosting, cutoff 1997-12-30, trained on earlier cutoffs), so it is the default.
         random_state: fixed so that builds are reproducible.
+        calibrate: map scores through an isotonic regression fitted on 5-fold out-of-fold scores of
+            the training set (the final model is still fitted on all of it). On the demo retailer the
+            logistic model's probabilities bent in an S around the truth (0.13 predicted where 0.21
+            churned, 0.54 where 0.48); this halved the ECE (0.031-0.044 -> 0.012-0.022) at an AUC
+            cost of 0.0005-0.0012 (ties). Fitting the map one horizon earlier instead (train two
+            horizons back, calibrate on the next cutoff) made it worse (ECE 0.034-0.085): the
+            distortion there is not the one at the scoring cutoff.
     """
 
     kind: Literal["logistic", "boosting"] = "logistic"
     random_state: int = 0
+    calibrate: bool = False
     names_: list[str] = field(default_factory=list)
     model_: Any = None
+    calibrator_: Any = None
 
     def fit(self, data: ChurnDataset) -> ChurnModel:
         if data.y is None:
             raise InputError("the training data has no label", remedy="pick a cutoff at least one horizon before the end")
         if len(np.unique(data.y)) < 2:
             raise InputError("the label has a single class; nothing to learn", location=Location(field="y"))
+        self.model_ = self._fitted(data.X, data.y)
+        self.names_ = list(data.names)
+        self.calibrator_ = self._isotonic(data.X, data.y) if self.calibrate else None
+        return self
+
+    def _fitted(self, X: np.ndarray, y: np.ndarray) -> Any:
         if self.kind == "logistic":
-            self.model_ = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
-            self.model_.fit(_signed_log(data.X), data.y)
-        elif self.kind == "boosting":
-            self.model_ = HistGradientBoostingClassifier(
+            return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(_signed_log(X), y)
+        if self.kind == "boosting":
+            return HistGradientBoostingClassifier(
                 max_iter=500, learning_rate=0.03, max_leaf_nodes=7, l2_regularization=1.0, min_samples_leaf=100,
                 early_stopping=True, validation_fraction=0.15, n_iter_no_change=30, random_state=self.random_state,
-            ).fit(data.X, data.y)
-        else:
-            raise InputError(f"unknown churn model {self.kind!r}", location=Location(field="kind"),
-                             remedy="use logistic or boosting")
-        self.names_ = list(data.names)
-        return self
+            ).fit(X, y)
+        raise InputError(f"unknown churn model {self.kind!r}", location=Location(field="kind"),
+                         remedy="use logistic or boosting")
+
+    def _churn_of(self, model: Any, X: np.ndarray) -> np.ndarray:
+        return np.asarray(1.0 - model.predict_proba(_signed_log(X) if self.kind == "logistic" else X)[:, 1])
+
+    def _isotonic(self, X: np.ndarray, y: np.ndarray) -> IsotonicRegression | None:
+        """Isotonic map from out-of-fold churn scores to churn, or None when a fold lacks a class."""
+        if np.bincount(y).min() < 5:
+            return None
+        out = np.empty(len(y))
+        for train, held in StratifiedKFold(5, shuffle=True, random_state=self.random_state).split(X, y):
+            out[held] = self._churn_of(self._fitted(X[train], y[train]), X[held])
+        return IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(out, 1 - y)
 
     def predict_churn(self, data: ChurnDataset) -> np.ndarray:
         if self.model_ is None:
@@ -202,8 +227,8 @@ class ChurnModel:
         if data.names != self.names_:
             raise InputError("features differ from the ones the model was trained on",
                              remedy=f"expected {', '.join(self.names_)}")
-        X = _signed_log(data.X) if self.kind == "logistic" else data.X
-        return np.asarray(1.0 - self.model_.predict_proba(X)[:, 1])
+        churn = self._churn_of(self.model_, data.X)
+        return np.asarray(self.calibrator_.predict(churn)) if self.calibrator_ is not None else churn
 
 
 def rfm_baseline(train: ChurnDataset, test: ChurnDataset) -> np.ndarray:
