@@ -111,12 +111,13 @@ class RawStore:
         return rows[0][0] if rows else None
 
     # -- landing -------------------------------------------------------------------------------
-    def upsert(self, entity: Entity, good_select: str) -> int:
+    def upsert(self, entity: Entity, good_select: str, *, source: str | None = None) -> int:
         """Replace rows of ``entity`` that share a key with ``good_select`` rows, then insert them all.
 
         ``good_select`` yields the entity fields, ``_source``, ``_row`` and ``_key``; it becomes the
         temp view ``good`` (also read by ``keys_in_good``), a view so the rows are not copied once
-        more. Returns rows inserted.
+        more. ``source`` is the file name of rows whose ``_source`` is NULL (an import stages one
+        file, so the name is bound once instead of repeated per row). Returns rows inserted.
         """
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW good AS {good_select}")
         match = " AND ".join(f"g.{_q(k)} = t.{_q(k)}" for k in entity.key)
@@ -129,7 +130,8 @@ class RawStore:
                 )
             inserted = self.con.execute(
                 f"INSERT INTO {_q(entity.name)} ({fields}, _source, _row, _loaded_at) "
-                f"SELECT {fields}, _source, _row, timezone('UTC', now()) FROM good"
+                f"SELECT {fields}, coalesce(_source, ?), _row, timezone('UTC', now()) FROM good",
+                [source],
             ).fetchall()
             self.con.execute("COMMIT")
         except BaseException:
