@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from onefold.collect.backoffice.checks import _passes, _trimmed, _typed_from_raw, error_expr, typed_expr
 from onefold.schema.entities import Field, Kind
+from onefold.schema.identifiers import CELL_PADDING
 
 FIELDS = [
     Field("n", Kind.INT, required=True, minimum=1),
@@ -57,3 +58,12 @@ def test_fast_cast_and_verdict_match_trim_first(con: duckdb.DuckDBPyConnection, 
     for raw, same_value, fast_ok, plain_ok in rows:
         assert same_value, f"typed value differs for {raw!r}"
         assert fast_ok == plain_ok, f"verdict differs for {raw!r}: fast {fast_ok}, plain {plain_ok}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(raws=st.lists(st.one_of(values, st.text(alphabet=" \tab\u00a0", max_size=6)), min_size=1, max_size=30))
+def test_trimmed_drops_only_spaces_and_tabs(con: duckdb.DuckDBPyConnection, raws: list[str | None]) -> None:
+    con.register("cells", pa.table({"raw": pa.array(raws, pa.string())}))
+    got = [r[0] for r in con.execute(f"SELECT {_trimmed('raw')} FROM cells").fetchall()]
+    con.unregister("cells")
+    assert got == [None if r is None else (r.strip(CELL_PADDING) or None) for r in raws]
