@@ -167,9 +167,7 @@ class CsvReader:
         pyarrow gives a blank line and a row of empty cells (``,,``) alike; which is which is
         settled once the file is read (``blank_lines``). Pure Arrow: no numpy round trip.
         """
-        empty = pa.array(np.ones(batch.num_rows, dtype=bool))
-        for column in batch.columns:
-            empty = pc.and_(empty, pc.equal(pc.fill_null(pc.binary_length(column), 0), 0))
+        empty = _all_empty(batch)
         enc: list[str | None] | None = None
         out: dict[str, pa.Array] = {}
         for i, field_name in enumerate(self.columns.fields):
@@ -177,9 +175,21 @@ class CsvReader:
                 continue
             out[field_name], enc = decode_column(batch.column(i), field_name, enc)
         table = finish(out, rows, enc)
-        if not pc.any(empty).as_py():
+        if empty is None:
             return table, []
         return table.filter(pc.invert(empty)), rows[empty.to_numpy(zero_copy_only=False)].tolist()
+
+
+def _all_empty(batch: pa.RecordBatch) -> pa.Array | None:
+    """Which rows have every cell empty, or None when no row does (the usual case, told from the
+    first column alone: most files never leave it empty)."""
+    empty: pa.Array | None = None
+    for column in batch.columns:
+        this = pc.equal(pc.fill_null(pc.binary_length(column), 0), 0)
+        empty = this if empty is None else pc.and_(empty, this)
+        if not pc.any(empty).as_py():
+            return None
+    return empty
 
 
 def blank_lines(path: Path, candidates: list[int], last_row: int) -> set[int]:

@@ -74,7 +74,7 @@ def finish(
     columns: dict[str, pa.Array], rows: np.ndarray, enc: list[str | None] | None
 ) -> pa.Table:
     columns["_src_row"] = pa.array(rows, pa.int64())
-    columns["_enc"] = pa.array(enc if enc is not None else [None] * len(rows), pa.string())
+    columns["_enc"] = pa.array(enc, pa.string()) if enc is not None else pa.nulls(len(rows), pa.string())
     return pa.table(columns)
 
 
