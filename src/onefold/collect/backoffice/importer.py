@@ -26,6 +26,7 @@ import orjson
 import pyarrow as pa
 
 from onefold.collect.backoffice.checks import good_rows_sql
+from onefold.collect.backoffice.prefetch import prefetched
 from onefold.collect.backoffice.readers import FallBack, Reader, open_reader
 from onefold.collect.backoffice.validate import run_checks, to_records
 from onefold.config import Settings, load_settings
@@ -80,7 +81,7 @@ def import_file(
     source = path.name
     with RawStore.open(paths, memory_limit=settings.imports.memory_limit, threads=settings.imports.threads) as store:
         counter = _Counter(reader, source, report)
-        bad = run_checks(store, spec, counter.wrap(reader.batches()))
+        bad = run_checks(store, spec, counter.wrap(prefetched(reader.batches())))
         if isinstance(counter.error, FallBack):
             log.warning("%s: fast CSV reader gave up (%s); reading it again slowly", source, counter.error)
             counter = _Counter(reader, source, report)
