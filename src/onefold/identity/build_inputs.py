@@ -32,9 +32,13 @@ if TYPE_CHECKING:
 _EMAIL = NORMALIZE_SQL["email"]
 _PHONE = NORMALIZE_SQL["phone"]
 
-NODES_SQL = """
-CREATE OR REPLACE TEMP TABLE _of_nodes AS
-WITH raw AS (
+CUSTOMER_FIELDS = {
+    "first_name": "first_name", "last_name": "last_name", "email": "email", "phone": "phone", "street": "address",
+    "city": "city", "postcode": "postcode", "state": "state", "country": "country", "date_of_birth": "date_of_birth",
+}
+"""Customer columns matched probabilistically → their field type."""
+
+RAW_NODES_SQL = """
   SELECT 'customer' AS record_type, source, source_customer_id AS record_id,
          CAST(created_at AS VARCHAR) AS first_seen FROM customers
   UNION ALL
@@ -43,7 +47,12 @@ WITH raw AS (
   UNION ALL
   SELECT 'anonymous_id', 'events', anonymous_id, CAST(min(timestamp) AS VARCHAR) FROM events
    WHERE anonymous_id IS NOT NULL AND anonymous_id <> '' GROUP BY anonymous_id
-)
+"""
+"""Every record to resolve: (record_type, source, record_id, first_seen)."""
+
+NODES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _of_nodes AS
+WITH raw AS ({RAW_NODES_SQL})
 SELECT (row_number() OVER (ORDER BY record_type, source, record_id) - 1)::BIGINT AS node, *
 FROM raw
 """
@@ -57,17 +66,23 @@ class Nodes:
 
 def load_nodes(con: duckdb.DuckDBPyConnection) -> Nodes:
     con.execute(NODES_SQL)
+    return read_nodes(con)
+
+
+def read_nodes(con: duckdb.DuckDBPyConnection) -> Nodes:
+    """The records of _of_nodes in node order."""
     rows = con.execute("SELECT record_type, source, record_id, coalesce(first_seen, '') FROM _of_nodes ORDER BY node").fetchall()
     return Nodes([(r[0], r[1], r[2]) for r in rows], [r[3] for r in rows])
 
 
-def _identifier_values(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str], hot: int) -> None:
-    """Temp table _of_ids_<kind>(node, value, at) of usable identifier values."""
+def identifier_value_rows(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str]) -> None:
+    """Temp table _of_vals(node, value, seen_at, is_customer): the usable (not blocklisted) values of
+    ``kind`` held by the records in _of_nodes, hot or not."""
     norm = _EMAIL if kind == "email" else _PHONE if kind == "phone" else "nullif(trim({x}), '')"
     customer_col = {"email": "email", "phone": "phone", "loyalty_id": "loyalty_id"}[kind]
     trait = {"email": "$.email", "phone": "$.phone", "loyalty_id": "$.loyalty_id"}[kind]
     con.execute(f"""
-    CREATE OR REPLACE TEMP TABLE _of_ids AS
+    CREATE OR REPLACE TEMP TABLE _of_vals AS
     WITH vals AS (
       SELECT n.node, {norm.format(x='c.' + customer_col)} AS value, CAST(c.created_at AS VARCHAR) AS seen_at, 1 AS is_customer
         FROM customers c JOIN _of_nodes n
@@ -82,12 +97,25 @@ def _identifier_values(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[
         FROM events e JOIN _of_nodes n
           ON n.source = 'events' AND n.record_type = 'anonymous_id' AND n.record_id = e.anonymous_id
        WHERE e.type = 'identify' AND e.user_id IS NULL
-    ),
-    ok AS (SELECT * FROM vals WHERE value IS NOT NULL AND NOT list_contains(?, value)),
-    counts AS (SELECT value, sum(is_customer) AS holders FROM ok GROUP BY value)
-    SELECT node, value, min(seen_at) AS seen_at, max(is_customer) AS is_customer FROM ok JOIN counts USING (value)
-     WHERE counts.holders <= ? GROUP BY node, value
-    """, [blocked, hot])
+    )
+    SELECT node, value, min(seen_at) AS seen_at, max(is_customer) AS is_customer FROM vals
+     WHERE value IS NOT NULL AND NOT list_contains(?, value) GROUP BY node, value
+    """, [blocked])
+
+
+def _identifier_values(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str], hot: int,
+                       holders: str | None) -> None:
+    """Temp table _of_ids(node, value, seen_at, is_customer) of values that are evidence: held by at
+    most ``hot`` customer records, counted in _of_nodes or, with ``holders``, in that table
+    (kind, value, holders: an incremental build's view of the whole workspace). Every usable value,
+    hot or not, is appended to _of_values_all (stored with the build)."""
+    identifier_value_rows(con, kind, blocked)
+    con.execute("INSERT INTO _of_values_all SELECT ?, node, value, seen_at, is_customer FROM _of_vals", [kind])
+    counts = ("SELECT value, sum(is_customer) AS holders FROM _of_vals GROUP BY value" if holders is None
+              else f"SELECT value, holders FROM {holders} WHERE kind = $kind")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_ids AS
+        SELECT v.* FROM _of_vals v JOIN ({counts}) counts USING (value) WHERE counts.holders <= $hot""",
+                {"hot": hot} | ({"kind": kind} if holders is not None else {}))
 
 
 @dataclass
@@ -99,8 +127,11 @@ class Evidence:
 
 
 def deterministic_edges(
-    con: duckdb.DuckDBPyConnection, *, blocked: list[str], hot_key_records: int
+    con: duckdb.DuckDBPyConnection, *, blocked: list[str], hot_key_records: int, holders: str | None = None
 ) -> Evidence:
+    """Edges between the records of _of_nodes (see module docstring); ``holders`` as in `_identifier_values`."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _of_values_all "
+                "(kind VARCHAR, node BIGINT, value VARCHAR, seen_at VARCHAR, is_customer INTEGER)")
     edges: list[Edge] = []
     identifiers: dict[int, list[tuple[str, str]]] = {}
     for node, value in con.execute("SELECT node, record_id FROM _of_nodes WHERE record_type = 'user_id'").fetchall():
@@ -122,7 +153,7 @@ def deterministic_edges(
               for a, b, at in rows]
     lowered = [v.strip().lower() for v in blocked]
     for kind in ("email", "loyalty_id", "phone"):
-        _identifier_values(con, kind, lowered, hot_key_records)
+        _identifier_values(con, kind, lowered, hot_key_records, holders)
         for node, value in con.execute("SELECT node, value FROM _of_ids ORDER BY node, value").fetchall():
             identifiers.setdefault(node, []).append((kind, value))
         star = "" if kind != "phone" else "WHERE value IN (SELECT value FROM _of_ids WHERE is_customer = 1 GROUP BY value HAVING count(*) = 1)"
@@ -157,4 +188,4 @@ def same_given_name(a: str, b: str) -> bool:
             or JaroWinkler.normalized_similarity(a, b) >= 0.8)
 
 
-__all__ = ["Evidence", "Nodes", "deterministic_edges", "load_nodes"]
+__all__ = ["CUSTOMER_FIELDS", "NODES_SQL", "RAW_NODES_SQL", "read_nodes", "Evidence", "Nodes", "deterministic_edges", "identifier_value_rows", "load_nodes"]

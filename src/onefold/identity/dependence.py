@@ -32,8 +32,18 @@ def conditional_agreement(a: FieldColumn, b: FieldColumn) -> float:
     return float((ab_counts * (ab_counts - 1)).sum()) / pairs_a if pairs_a else 0.0
 
 
+def nesting_rates(records: RecordSet, u: list[FloatArray]) -> dict[tuple[int, int], float]:
+    """r(B|A) for each location field B and each more specific location field A, by field position:
+    what `adjust_nested_locations` needs from the whole data set (stored with a trained model)."""
+    columns = records.columns
+    order = sorted((k for k, col in enumerate(columns) if col.spec.location), key=lambda k: u[k][0])
+    return {(j, k): conditional_agreement(columns[j], columns[k])
+            for position, k in enumerate(order) for j in order[:position]}
+
+
 def adjust_nested_locations(
-    field_weights: FloatArray, gamma: Gamma, records: RecordSet, m: list[FloatArray], u: list[FloatArray]
+    field_weights: FloatArray, gamma: Gamma, records: RecordSet, m: list[FloatArray], u: list[FloatArray],
+    rates: dict[tuple[int, int], float] | None = None,
 ) -> FloatArray:
     """Replace the exact-agreement weight of each location field by its weight given a more specific
     location field's outcome (see module docstring). Changes ``field_weights`` in place (a million
@@ -47,6 +57,9 @@ def adjust_nested_locations(
         P(B | ¬A, match) = (m_B − P(A, B | match)) / (1 − m_A),   P(B | ¬A, non-match) = (u_B − u_A r) / (1 − u_A).
     Independent fields (ρ = 0) keep their weight; for nested ones, same town but another postcode
     counts only as much as the data's matches actually move within a town.
+
+    ``rates`` (from `nesting_rates`) are measured over ``records`` when not given; incremental
+    matching passes the whole data set's, as its ``records`` hold only the new records' neighbours.
     """
     columns = records.columns
     location = [k for k, col in enumerate(columns) if col.spec.location]
@@ -55,7 +68,7 @@ def adjust_nested_locations(
     for position, k in enumerate(order):
         m_b, u_b = max(float(m[k][0]), 1e-9), float(u[k][0])
         for j in order[:position]:
-            r = conditional_agreement(columns[j], columns[k])
+            r = rates[(j, k)] if rates is not None else conditional_agreement(columns[j], columns[k])
             if r <= u_b:
                 continue
             both = (gamma[:, j] == 0) & (gamma[:, k] == 0)
@@ -74,4 +87,4 @@ def adjust_nested_locations(
     return out
 
 
-__all__ = ["adjust_nested_locations", "conditional_agreement"]
+__all__ = ["adjust_nested_locations", "conditional_agreement", "nesting_rates"]

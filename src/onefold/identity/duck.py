@@ -43,7 +43,7 @@ NORMALIZE_SQL: dict[Normalizer, str] = {
     "date": "CASE WHEN length(regexp_replace(left({x}, 10), '[^0-9]', '', 'g')) = 8"
     " THEN regexp_replace(left({x}, 10), '[^0-9]', '', 'g') END",
 }
-_TRANSFORM: dict[str, str] = {
+KEY_TRANSFORM_SQL: dict[str, str] = {
     "exact": "{x}",
     "first_char": "left({x}, 1)",
     "prefix3": "left({x}, 3)",
@@ -204,7 +204,7 @@ def _key_sql(key: BlockKey, names: list[str]) -> str:
     if key.transform == "exact":
         return f"c.{column}"  # the code: equal codes ⇔ equal values, nulls where junk/hot
     # Transforms work on the text, but only where the value survived junk and hot-key filtering.
-    return f"CASE WHEN c.{column} IS NOT NULL THEN {_TRANSFORM[key.transform].format(x=f'c.t{position}')} END"
+    return f"CASE WHEN c.{column} IS NOT NULL THEN {KEY_TRANSFORM_SQL[key.transform].format(x=f'c.t{position}')} END"
 
 
 __all__ = ["Candidates", "RuleReport", "generate_pairs", "load_records", "quote"]

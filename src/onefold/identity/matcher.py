@@ -23,7 +23,7 @@ import orjson
 from onefold.identity.blocking import BlockingRule, default_rules
 from onefold.identity.clustering import Clusters, cluster
 from onefold.identity.comparisons import Gamma, compare
-from onefold.identity.dependence import adjust_nested_locations
+from onefold.identity.dependence import adjust_nested_locations, nesting_rates
 from onefold.identity.duck import RECORDS_TABLE, Candidates, generate_pairs
 from onefold.identity.fellegi_sunter import FellegiSunter, FloatArray, FSParams, probability
 from onefold.identity.records import RecordSet
@@ -74,16 +74,52 @@ class Trained:
     u: list[list[float]]
     prior_weight: float
     cap: float
+    nesting: list[tuple[int, int, float]] | None = None
+    """r(B|A) of nested location fields over the whole data set (`dependence.nesting_rates`), so
+    pairs can be scored without the whole data set at hand; None in models stored before it."""
 
     def to_json(self) -> str:
         return orjson.dumps({"fields": self.fields, "m": self.m, "u": self.u, "prior_weight": self.prior_weight,
-                             "cap": self.cap if math.isfinite(self.cap) else None}).decode()
+                             "cap": self.cap if math.isfinite(self.cap) else None,
+                             "nesting": self.nesting}).decode()
 
     @classmethod
     def from_json(cls, text: str) -> Trained:
         data = orjson.loads(text)
+        nesting = data.get("nesting")
         return cls(data["fields"], data["m"], data["u"], data["prior_weight"],
-                   math.inf if data["cap"] is None else data["cap"])
+                   math.inf if data["cap"] is None else data["cap"],
+                   None if nesting is None else [(int(j), int(k), float(r)) for j, k, r in nesting])
+
+    def rates(self) -> dict[tuple[int, int], float] | None:
+        return None if self.nesting is None else {(j, k): r for j, k, r in self.nesting}
+
+
+@dataclass
+class Scores:
+    """Per-pair outcome of scoring compared pairs with a fitted model."""
+
+    field_weights: FloatArray
+    weight: FloatArray
+    probability: FloatArray
+
+
+def score_pairs(records: RecordSet, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64], gamma: Gamma,
+                trained: Trained) -> Scores:
+    """Weights and probabilities of compared pairs under a trained model: term frequencies from the
+    records' value counts, nested locations, the household cap, name-conflict vetoes, the prior."""
+    specs = [col.spec for col in records.columns]
+    u = [np.asarray(x, dtype=np.float64) for x in trained.u]
+    m = [np.asarray(x, dtype=np.float64) for x in trained.m]
+    model = FellegiSunter.fitted(m, u)
+    field_weights = tf_adjustments(records, gamma, left, right, u, add_to=model.field_weights(gamma))
+    field_weights = adjust_nested_locations(field_weights, gamma, records, model.params.m, u, trained.rates())
+    # A million rows at a time: combining makes several pairs × fields temporaries.
+    step = 1 << 20
+    weight = np.concatenate([combine_weights(field_weights[i:i + step], specs, cap=trained.cap)
+                             for i in range(0, len(field_weights), step)] or [np.zeros(0)]) + trained.prior_weight
+    weight[name_conflict(gamma, specs, households=math.isfinite(trained.cap))] = -np.inf
+    return Scores(field_weights, weight, probability(weight))
 
 
 @dataclass
@@ -143,18 +179,20 @@ def match_records(
     names = [col.name for col in records.columns]
     specs = [col.spec for col in records.columns]
     n = len(records)
+    params: FSParams | None = None
     if trained is not None:
         if trained.fields != names:
             raise ValueError(f"trained on fields {trained.fields}, not {names}")
-        u = [np.asarray(x, dtype=np.float64) for x in trained.u]
-        model = FellegiSunter.fitted([np.asarray(x, dtype=np.float64) for x in trained.m], u)
-        prior_weight, cap = trained.prior_weight, trained.cap
+        if trained.nesting is None:
+            u_stored = [np.asarray(x, dtype=np.float64) for x in trained.u]
+            trained.nesting = [(j, k, r) for (j, k), r in nesting_rates(records, u_stored).items()]
     else:
         report("estimating u from random pairs", 0.6)
         u = estimate_u(records, sample_pairs=opts.u_sample_pairs, seed=opts.seed, workers=opts.workers)
         report("EM for m", 0.75)
         m, _ = estimate_m_by_rule(gamma, candidates.found_by, rules, names, u, specs)
         model = FellegiSunter().fit(gamma, u, m=m)
+        params = model.params
         # The prior for scoring is P(match) over all n(n-1)/2 pairs, not over the candidates: blocking
         # is treated as carrying no evidence (as Splink does), so links need field evidence strong
         # enough to single a pair out of the whole table. EM's λ over candidates gives the count.
@@ -162,26 +200,21 @@ def match_records(
         prior = min(max(expected_matches, 1.0) / max(n * (n - 1) / 2, 1.0), 0.5)
         prior_weight = math.log2(prior / (1 - prior))
         cap = household_cap(gamma, [col.field_type for col in records.columns], records=n)
-    params = model.params
-    field_weights = tf_adjustments(records, gamma, candidates.left, candidates.right, u,
-                                   add_to=model.field_weights(gamma))
-    field_weights = adjust_nested_locations(field_weights, gamma, records, params.m, u)
-    # A million rows at a time: combining makes several pairs × fields temporaries.
-    step = 1 << 20
-    weight = np.concatenate([combine_weights(field_weights[i:i + step], specs, cap=cap)
-                             for i in range(0, len(field_weights), step)] or [np.zeros(0)]) + prior_weight
-    vetoed = name_conflict(gamma, specs, households=math.isfinite(cap))
-    weight[vetoed] = -np.inf
-    prob = probability(weight)
+        trained = Trained(names, [x.tolist() for x in model.params.m], [x.tolist() for x in u], prior_weight, cap,
+                          [(j, k, r) for (j, k), r in nesting_rates(records, u).items()])
+    scores = score_pairs(records, candidates.left, candidates.right, gamma, trained)
+    field_weights, weight, prob = scores.field_weights, scores.weight, scores.probability
+    if params is None:
+        params = FellegiSunter.fitted([np.asarray(x, dtype=np.float64) for x in trained.m],
+                                      [np.asarray(x, dtype=np.float64) for x in trained.u]).params
+    prior_weight, cap = trained.prior_weight, trained.cap
     report("clustering", 0.9)
     min_weight = math.log2(opts.threshold / (1 - opts.threshold))
     clusters = cluster(
         len(records), candidates.left, candidates.right, weight, min_weight=min_weight, support=opts.chain_support
     )
-    result = MatchResult(records, rules, candidates, gamma, field_weights, weight, prob, params, prior_weight, cap,
-                         clusters, opts.threshold)
-    result.trained = Trained(names, [x.tolist() for x in params.m], [x.tolist() for x in u], prior_weight, cap)
-    return result
+    return MatchResult(records, rules, candidates, gamma, field_weights, weight, prob, params, prior_weight, cap,
+                       clusters, opts.threshold, trained)
 
 
-__all__ = ["MatchOptions", "MatchResult", "Trained", "match_records"]
+__all__ = ["MatchOptions", "MatchResult", "Scores", "Trained", "match_records", "score_pairs"]

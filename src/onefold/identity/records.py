@@ -33,6 +33,9 @@ class FieldColumn:
     """Records per code, for term-frequency adjustment and hot-key detection."""
     hot_values: list[tuple[str, int]] = field(default_factory=list)
     """Values dropped as evidence because too many records share them (value, records)."""
+    total: int | None = None
+    """Records with a value in the whole data set, when this column holds only some of its records
+    (incremental matching: ``counts`` are then the whole data set's counts of each value)."""
     _ints: IntArray | None = field(default=None, repr=False)
 
     @property
@@ -55,7 +58,7 @@ class FieldColumn:
 
     @property
     def non_null(self) -> int:
-        return int(self.counts.sum())
+        return int(self.counts.sum()) if self.total is None else self.total
 
 
 def encode(values: pa.Array | ObjArray) -> tuple[IntArray, IntArray, list[str]]:

@@ -1,0 +1,144 @@
+"""I/O module: new customer records matched against the stored ones (incremental builds).
+
+Only the new records are normalised. Candidate pairs are new × (new ∪ stored) records sharing a
+blocking key, found by DuckDB joins over the stored normalised records (`graph_store`); block sizes
+and value counts (term frequencies, hot keys) are those of the whole workspace, so a pair scores as
+a full run under the same model would score it. Only the records in those pairs reach NumPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from onefold.identity.blocking import default_rules
+from onefold.identity.comparisons import compare
+from onefold.identity.duck import KEY_TRANSFORM_SQL, NORMALIZE_SQL, quote
+from onefold.identity.fields import FIELD_SPECS, FieldType
+from onefold.identity.matcher import MatchOptions, Trained, score_pairs
+from onefold.identity.normalize import Blocklist
+from onefold.identity.pair_decisions import Decisions, decide_pairs
+from onefold.identity.profile_ids import RecordKey
+from onefold.identity.records import FieldColumn, RecordSet, encode
+from onefold.store.build import register_arrow
+
+if TYPE_CHECKING:
+    import duckdb
+
+ALL_RECORDS = "_of_allrec"
+"""View: stored and new normalised customer records, values hot in the workspace now NULL."""
+
+
+@dataclass
+class NewMatches:
+    keys: list[RecordKey]
+    """Customer records compared (new records and their candidates), in record-key order."""
+    decisions: Decisions
+    """Links and review pairs, as indexes into ``keys``."""
+    pairs: int
+
+
+def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldType], *, junk: Blocklist,
+                        hot_key_records: int) -> None:
+    """Normalise the new customer records (temp _of_new, record_type 'customer') into _of_newrec,
+    find values that turn hot with them (_of_newhot) and define the all-records view."""
+    selects = [f"{NORMALIZE_SQL[FIELD_SPECS[t].normalizer].format(x=f'CAST(c.{quote(c_)} AS VARCHAR)')} AS {quote(c_)}"
+               for c_, t in fields.items()]
+    table = con.sql(f"""SELECT c.source, c.source_customer_id AS record_id, {', '.join(selects)}
+        FROM customers c SEMI JOIN _of_new n ON n.record_type = 'customer' AND n.source = c.source
+         AND n.record_id = c.source_customer_id ORDER BY c.source, c.source_customer_id""").to_arrow_table()
+    columns = {"source": table.column("source"), "record_id": table.column("record_id")}
+    for name, field_type in fields.items():
+        kind = "phone" if field_type == "phone" else name
+        values = table.column(name).to_pylist()
+        verdict = {v: junk.blocks(kind, v) for v in set(values) if v is not None}
+        columns[name] = pa.array([None if v is None or verdict[v] else v for v in values], pa.string())
+    register_arrow(con, "_of_newrec_arrow", pa.table(columns))
+    con.execute("CREATE OR REPLACE TEMP TABLE _of_newrec AS SELECT * FROM _of_newrec_arrow")
+    con.unregister("_of_newrec_arrow")
+    con.execute("CREATE OR REPLACE TEMP TABLE _of_newhot (field VARCHAR, value VARCHAR)")
+    for name, field_type in fields.items():
+        if not FIELD_SPECS[field_type].identifier:
+            continue
+        column = quote(name)
+        con.execute(f"""INSERT INTO _of_newhot
+            WITH v AS (SELECT {column} AS value FROM _of_newrec WHERE {column} IS NOT NULL
+                        AND {column} NOT IN (SELECT value FROM prev.main.identity_hot WHERE field = $field)),
+                 counts AS (SELECT value, count(*) AS n FROM (
+                     SELECT value FROM v UNION ALL
+                     SELECT {column} FROM prev.main.identity_records WHERE {column} IN (SELECT value FROM v)) GROUP BY value)
+            SELECT $field, value FROM counts WHERE n > $hot""", {"field": name, "hot": hot_key_records})
+    con.execute("CREATE OR REPLACE TEMP TABLE _of_hot AS SELECT * FROM prev.main.identity_hot UNION ALL SELECT * FROM _of_newhot")
+    nulled = ", ".join(
+        f"CASE WHEN {quote(n)} IN (SELECT value FROM _of_hot WHERE field = '{n}') THEN NULL ELSE {quote(n)} END AS {quote(n)}"
+        if FIELD_SPECS[t].identifier else quote(n) for n, t in fields.items())
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW {ALL_RECORDS} AS SELECT source, record_id, {nulled} FROM (
+        SELECT * FROM prev.main.identity_records UNION ALL BY NAME SELECT * FROM _of_newrec)""")
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW _of_newrec_clean AS SELECT a.* FROM {ALL_RECORDS} a
+        SEMI JOIN _of_newrec n USING (source, record_id)""")
+
+
+def match_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldType], trained: Trained,
+                      options: MatchOptions) -> NewMatches:
+    """Pairs of a new record with any record (after `prepare_new_records`), scored with ``trained``."""
+    rules = default_rules(fields)
+    con.execute("CREATE OR REPLACE TEMP TABLE _of_cand (a_source VARCHAR, a_id VARCHAR, b_source VARCHAR, b_id VARCHAR)")
+    for rule in rules:
+        keys = [KEY_TRANSFORM_SQL[k.transform].format(x=quote(k.column)) for k in rule.keys]
+        named = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
+        not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+        on = " AND ".join(f"a.k{i} = n.k{i}" for i in range(len(keys)))
+        part = ", ".join(f"a.k{i}" for i in range(len(keys)))
+        con.execute(f"""INSERT INTO _of_cand
+            WITH n AS (SELECT source, record_id, {named} FROM _of_newrec_clean WHERE {not_null}),
+                 a AS (SELECT a.*, count(*) OVER (PARTITION BY {part}) AS size FROM (
+                        SELECT source, record_id, {named} FROM {ALL_RECORDS} WHERE {not_null}) a
+                        SEMI JOIN n ON {on})
+            SELECT n.source, n.record_id, a.source, a.record_id FROM n JOIN a ON {on}
+             WHERE a.size <= $max AND a.size > 1 AND (a.source <> n.source OR a.record_id <> n.record_id)""",
+                    {"max": options.max_block_size})
+    # Each pair once, its smaller record key first (the order a full run compares them in).
+    con.execute("""CREATE OR REPLACE TEMP TABLE _of_pairs AS SELECT DISTINCT
+        CASE WHEN (a_source, a_id) < (b_source, b_id) THEN a_source ELSE b_source END AS l_source,
+        CASE WHEN (a_source, a_id) < (b_source, b_id) THEN a_id ELSE b_id END AS l_id,
+        CASE WHEN (a_source, a_id) < (b_source, b_id) THEN b_source ELSE a_source END AS r_source,
+        CASE WHEN (a_source, a_id) < (b_source, b_id) THEN b_id ELSE a_id END AS r_id FROM _of_cand""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _of_involved AS
+        SELECT (row_number() OVER (ORDER BY source, record_id) - 1)::BIGINT AS idx, source, record_id FROM (
+          SELECT l_source AS source, l_id AS record_id FROM _of_pairs UNION
+          SELECT r_source, r_id FROM _of_pairs)""")
+    names = list(fields)
+    table = con.sql(f"""SELECT i.idx, i.source, i.record_id, {', '.join('a.' + quote(n) for n in names)}
+        FROM _of_involved i JOIN {ALL_RECORDS} a USING (source, record_id) ORDER BY i.idx""").to_arrow_table()
+    pairs = con.sql("""SELECT l.idx AS l, r.idx AS r FROM _of_pairs p
+        JOIN _of_involved l ON l.source = p.l_source AND l.record_id = p.l_id
+        JOIN _of_involved r ON r.source = p.r_source AND r.record_id = p.r_id ORDER BY 1, 2""").fetchnumpy()
+    left, right = np.asarray(pairs["l"], dtype=np.int64), np.asarray(pairs["r"], dtype=np.int64)
+    keys: list[RecordKey] = [("customer", s, r) for s, r in zip(table.column("source").to_pylist(),
+                                                                  table.column("record_id").to_pylist(), strict=True)]
+    records = RecordSet(np.array([f"{k[1]}\x1f{k[2]}" for k in keys], dtype=object),
+                        [_workspace_column(con, n, fields[n], table.column(n).combine_chunks()) for n in names])
+    gamma = compare(records, left, right, workers=options.workers)
+    scores = score_pairs(records, left, right, gamma, trained)
+    decisions = decide_pairs(left, right, scores.weight, scores.probability, scores.field_weights, names,
+                             options.threshold)
+    return NewMatches(keys, decisions, len(left))
+
+
+def _workspace_column(con: duckdb.DuckDBPyConnection, name: str, field_type: FieldType, values: pa.Array) -> FieldColumn:
+    """A column of the compared records whose counts are the whole workspace's (term frequencies)."""
+    codes, _, dictionary = encode(values)
+    register_arrow(con, "_of_dict", pa.table({"value": pa.array(dictionary, pa.string())}))
+    counted = dict(con.execute(f"""SELECT {quote(name)}, count(*) FROM {ALL_RECORDS}
+        WHERE {quote(name)} IN (SELECT value FROM _of_dict) GROUP BY ALL""").fetchall())
+    con.unregister("_of_dict")
+    total = con.execute(f"SELECT count({quote(name)}) FROM {ALL_RECORDS}").fetchone()
+    counts = np.array([counted.get(v, 1) for v in dictionary], dtype=np.int64)
+    lookup = np.array(dictionary + [None], dtype=object)
+    return FieldColumn(name, field_type, lookup[codes], codes, counts, total=int(total[0]) if total else 0)
+
+
+__all__ = ["ALL_RECORDS", "NewMatches", "match_new_records", "prepare_new_records"]
