@@ -101,7 +101,6 @@ def main() -> None:
     _, truth = customer_rows(people, seed=11)
     root = Path(tempfile.mkdtemp(prefix="of_bench_incr_"))
     try:
-        from onefold.store.workspace import init_workspace
 
         base, built, base_seconds = _first_build(args.base or root / "base", people)
         for name in ("incremental", "full"):  # the same previous build for both

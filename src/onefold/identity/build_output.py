@@ -140,6 +140,14 @@ def settings_fingerprint(ctx: BuildContext) -> str:
     return ctx.settings.identity.model_dump_json()
 
 
+def model_row(ctx: BuildContext, model: str | None, *, incremental: bool, resolved: int) -> pa.Table:
+    """The identity_model row: the stored model, how the build ran and what it depends on.
+    ``resolved``: records this build resolved (all of them in a full build)."""
+    return pa.table({"model": pa.array([model], pa.string()), "incremental": [incremental],
+                     "golden": [golden_config(ctx)], "settings": [settings_fingerprint(ctx)],
+                     "resolved_records": pa.array([resolved], pa.int64())})
+
+
 def previous_aliases(ctx: BuildContext) -> dict[str, tuple[str, str]]:
     """Retired id → (the id that absorbed it, when) from the previous build."""
     if not ctx.has_previous or not ctx.table_exists("profile_aliases", catalog="prev"):
@@ -190,4 +198,4 @@ def golden_rows(ctx: BuildContext, members: list[list[int]], assignments: list[A
 
 
 __all__ = ["LEDGER_COLUMNS", "alias_table", "follow", "golden_config", "golden_rows", "golden_rules",
-           "previous_aliases", "retire", "review_table", "settings_fingerprint", "write_ledger", "write_table"]
+           "model_row", "previous_aliases", "retire", "review_table", "settings_fingerprint", "write_ledger", "write_table"]

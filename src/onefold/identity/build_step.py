@@ -25,13 +25,12 @@ from onefold.identity.build_inputs import CUSTOMER_FIELDS, deterministic_edges, 
 from onefold.identity.build_output import (
     alias_table,
     follow,
-    golden_config,
     golden_rows,
     golden_rules,
+    model_row,
     previous_aliases,
     retire,
     review_table,
-    settings_fingerprint,
     write_ledger,
     write_table,
 )
@@ -76,9 +75,7 @@ def _identity(ctx: BuildContext) -> None:
     previous, created, aliases = _previous(ctx)
     links: list[Edge] = []
     review, model = _probabilistic_edges(ctx, edges, links, threshold=settings.match_threshold)
-    write_table(con, "identity_model", pa.table({
-        "model": pa.array([model], pa.string()), "incremental": [False], "golden": [golden_config(ctx)],
-        "settings": [settings_fingerprint(ctx)]}))
+    write_table(con, "identity_model", model_row(ctx, model, incremental=False, resolved=len(nodes.keys)))
     index = {key: i for i, key in enumerate(nodes.keys)}
     constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
     ctx.progress("resolving the graph", 0.7)

@@ -42,6 +42,7 @@ from onefold.identity.build_output import (
     follow,
     golden_config,
     golden_rows,
+    model_row,
     previous_aliases,
     retire,
     review_table,
@@ -152,9 +153,7 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
            AND p.profile_id NOT IN (SELECT profile_id FROM prev.main.record_profile SEMI JOIN _of_nodes USING (record_type, source, record_id)))
         ORDER BY profile_id""")
     con.unregister("_of_out")
-    write_table(con, "identity_model", pa.table({
-        "model": [trained.to_json()], "incremental": [True], "golden": [golden_config(ctx)],
-        "settings": [settings_fingerprint(ctx)]}))
+    write_table(con, "identity_model", model_row(ctx, trained.to_json(), incremental=True, resolved=len(nodes.keys)))
     _publish(ctx, realtime, {r: follow(aliases, r) for r in aliases})
     log.info("identity: %d new records, %d pairs compared, %d records re-resolved", _count(con, "_of_new"),
              matches.pairs, len(nodes.keys))
@@ -209,6 +208,7 @@ def _touched(ctx: BuildContext, linked: list[RecordKey]) -> None:
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_seeds AS
         SELECT {KEY} FROM _of_seed_keys
         UNION SELECT {KEY} FROM _of_new
+        UNION SELECT 'customer', source, record_id FROM _of_rescored
         UNION SELECT {KEY} FROM _of_newvals
         UNION SELECT p.record_type, p.source, p.record_id FROM prev.main.identity_values p
               SEMI JOIN _of_newvals v ON v.kind = p.kind AND v.value = p.value
@@ -236,10 +236,13 @@ def _anon_pairs(con: object) -> None:
 
 
 def _links(con: object, index: dict[RecordKey, int]) -> list[Edge]:
-    """Stored links between touched records, as node numbers of _of_nodes."""
+    """Stored links between touched records, as node numbers of _of_nodes (those of records matched
+    again in this build are replaced by the new scores)."""
     rows = con.execute("""SELECT a.node, b.node, l.weight, l.evidence FROM prev.main.identity_links l
         JOIN _of_nodes a ON a.record_type = 'customer' AND a.source = l.a_source AND a.record_id = l.a_id
         JOIN _of_nodes b ON b.record_type = 'customer' AND b.source = l.b_source AND b.record_id = l.b_id
+        ANTI JOIN _of_rescored r ON (r.source = l.a_source AND r.record_id = l.a_id)
+                                 OR (r.source = l.b_source AND r.record_id = l.b_id)
         ORDER BY 1, 2""").fetchall()  # type: ignore[attr-defined]
     return link_edges(rows)
 

@@ -44,7 +44,8 @@ class NewMatches:
 def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldType], *, junk: Blocklist,
                         hot_key_records: int) -> None:
     """Normalise the new customer records (temp _of_new, record_type 'customer') into _of_newrec,
-    find values that turn hot with them (_of_newhot) and define the all-records view."""
+    find values that turn hot with them (_of_newhot), the records to match (_of_rescored: the new
+    ones and those holding a value that turned hot) and define the all-records view."""
     selects = [f"{NORMALIZE_SQL[FIELD_SPECS[t].normalizer].format(x=f'CAST(c.{quote(c_)} AS VARCHAR)')} AS {quote(c_)}"
                for c_, t in fields.items()]
     table = con.sql(f"""SELECT c.source, c.source_customer_id AS record_id, {', '.join(selects)}
@@ -77,13 +78,19 @@ def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldT
         if FIELD_SPECS[t].identifier else quote(n) for n, t in fields.items())
     con.execute(f"""CREATE OR REPLACE TEMP VIEW {ALL_RECORDS} AS SELECT source, record_id, {nulled} FROM (
         SELECT * FROM prev.main.identity_records UNION ALL BY NAME SELECT * FROM _of_newrec)""")
+    # A value that turns hot stops being evidence between the stored records holding it too: a full
+    # run would compare them without it, so they are matched again, like new records.
+    turned = " OR ".join(f"{quote(n)} IN (SELECT value FROM _of_newhot WHERE field = '{n}')"
+                         for n, t in fields.items() if FIELD_SPECS[t].identifier) or "false"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_rescored AS SELECT source, record_id FROM _of_newrec
+        UNION SELECT source, record_id FROM prev.main.identity_records WHERE {turned}""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW _of_newrec_clean AS SELECT a.* FROM {ALL_RECORDS} a
-        SEMI JOIN _of_newrec n USING (source, record_id)""")
+        SEMI JOIN _of_rescored n USING (source, record_id)""")
 
 
 def match_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldType], trained: Trained,
                       options: MatchOptions) -> NewMatches:
-    """Pairs of a new record with any record (after `prepare_new_records`), scored with ``trained``."""
+    """Pairs of a record to match (`prepare_new_records`) with any record, scored with ``trained``."""
     rules = default_rules(fields)
     con.execute("CREATE OR REPLACE TEMP TABLE _of_cand (a_source VARCHAR, a_id VARCHAR, b_source VARCHAR, b_id VARCHAR)")
     for rule in rules:
