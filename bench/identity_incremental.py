@@ -49,11 +49,11 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool) -> di
         clock["wall"], clock["cpu"] = time.perf_counter() - wall, time.process_time() - cpu
         clock["rss_after_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    phases: list[tuple[str, float]] = []
+    phases: list[tuple[str, float, float]] = []
 
     def progress(step_name: str, message: str, _fraction: float) -> None:
         if step_name == "identity":
-            phases.append((message.split(":")[0].split(";")[0][:40], time.perf_counter()))
+            phases.append((message.split(":")[0].split(";")[0][:40], time.perf_counter(), time.process_time()))
 
     paths = WorkspacePaths(Path(root))
     state = open_state(paths)
@@ -62,9 +62,10 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool) -> di
                   [("seed", seed_step(customers, identify_events(customers))), ("identity", timed_step)], progress=progress)
     finally:
         state.close()
-    spent: dict[str, float] = {}
-    for (name, at), (_, until) in zip(phases, phases[1:], strict=False):
-        spent[name] = spent.get(name, 0.0) + until - at
+    spent: dict[str, tuple[float, float]] = {}
+    for (name, at, cpu_at), (_, until, cpu_until) in zip(phases, phases[1:], strict=False):
+        wall, cpu = spent.get(name, (0.0, 0.0))
+        spent[name] = (wall + until - at, cpu + cpu_until - cpu_at)
     con = connect_duckdb(paths.warehouse_db, read_only=True)
     try:
         mapping = con.execute("SELECT record_type, source, record_id, profile_id FROM record_profile").fetchall()
@@ -94,6 +95,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="5,000 people")
     parser.add_argument("--base", type=Path, help="keep (or reuse) the first build here")
+    parser.add_argument("--skip-full", action="store_true", help="incremental step only (no peer: for profiling)")
     args = parser.parse_args()
     people = 5_000 if args.quick else args.people
     from onefold.demo.cdp_seed import customer_rows
@@ -106,6 +108,12 @@ def main() -> None:
         for name in ("incremental", "full"):  # the same previous build for both
             shutil.copytree(base, root / name)
         inc_m, inc = measure_in_subprocess("incremental", _Job(str(root / "incremental"), people, True))
+        if args.skip_full:
+            print(f"incremental: {inc['wall']:.2f} s wall, {inc['cpu']:.2f} s CPU, peak {inc_m.peak_mb:.0f} MB "
+                  f"(RSS peak {inc['rss_before_mb']:.0f} MB before the step, {inc['rss_after_mb']:.0f} MB after)")
+            for name, (wall, cpu) in inc["phases"].items():
+                print(f"  {name}: {wall:.2f} s wall, {cpu:.2f} s CPU")
+            return
         full_m, full = measure_in_subprocess("full", _Job(str(root / "full"), people, False))
         assert inc["incremental"] and not full["incremental"], "the incremental path did not run"
         a, b = _partition(inc["mapping"]), _partition(full["mapping"])
@@ -122,9 +130,10 @@ def main() -> None:
              ["full ÷ incremental", full["wall"] / inc["wall"], full["cpu"] / inc["cpu"], "", "", ""]],
         )
         names = list(dict.fromkeys([*inc["phases"], *full["phases"]]))
-        print_table("where the identity step spends its time (wall s, from its progress messages)",
+        print_table("where the identity step spends its time (s wall / CPU, from its progress messages)",
                     ["phase", "incremental", "full rebuild"],
-                    [[n, inc["phases"].get(n, 0.0), full["phases"].get(n, 0.0)] for n in names])
+                    [[n, *("{:.2f} / {:.2f}".format(*run["phases"].get(n, (0.0, 0.0))) for run in (inc, full))]
+                     for n in names])
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -75,9 +75,11 @@ def read_nodes(con: duckdb.DuckDBPyConnection) -> Nodes:
     return Nodes([(r[0], r[1], r[2]) for r in rows], [r[3] for r in rows])
 
 
-def identifier_value_rows(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str]) -> None:
+def identifier_value_rows(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str], *,
+                          customers: str = "customers", events: str = "events") -> None:
     """Temp table _of_vals(node, value, seen_at, is_customer): the usable (not blocklisted) values of
-    ``kind`` held by the records in _of_nodes, hot or not."""
+    ``kind`` held by the records in _of_nodes, hot or not, read from tables ``customers`` and ``events``
+    (onefold's names: all rows, or an incremental build's new ones)."""
     norm = _EMAIL if kind == "email" else _PHONE if kind == "phone" else "nullif(trim({x}), '')"
     customer_col = {"email": "email", "phone": "phone", "loyalty_id": "loyalty_id"}[kind]
     trait = {"email": "$.email", "phone": "$.phone", "loyalty_id": "$.loyalty_id"}[kind]
@@ -85,16 +87,16 @@ def identifier_value_rows(con: duckdb.DuckDBPyConnection, kind: str, blocked: li
     CREATE OR REPLACE TEMP TABLE _of_vals AS
     WITH vals AS (
       SELECT n.node, {norm.format(x='c.' + customer_col)} AS value, CAST(c.created_at AS VARCHAR) AS seen_at, 1 AS is_customer
-        FROM customers c JOIN _of_nodes n
+        FROM {customers} c JOIN _of_nodes n
           ON n.record_type = 'customer' AND n.source = c.source AND n.record_id = c.source_customer_id
       UNION ALL
       SELECT n.node, {norm.format(x="json_extract_string(e.traits, '" + trait + "')")}, CAST(e.timestamp AS VARCHAR), 0
-        FROM events e JOIN _of_nodes n
+        FROM {events} e JOIN _of_nodes n
           ON n.source = 'events' AND n.record_type = 'user_id' AND n.record_id = e.user_id
        WHERE e.type = 'identify'
       UNION ALL  -- two equi-joins, not one join ON (… OR …): that was a nested loop, events × records
       SELECT n.node, {norm.format(x="json_extract_string(e.traits, '" + trait + "')")}, CAST(e.timestamp AS VARCHAR), 0
-        FROM events e JOIN _of_nodes n
+        FROM {events} e JOIN _of_nodes n
           ON n.source = 'events' AND n.record_type = 'anonymous_id' AND n.record_id = e.anonymous_id
        WHERE e.type = 'identify' AND e.user_id IS NULL
     )
@@ -104,12 +106,18 @@ def identifier_value_rows(con: duckdb.DuckDBPyConnection, kind: str, blocked: li
 
 
 def _identifier_values(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str], hot: int,
-                       holders: str | None) -> None:
+                       holders: str | None, values: str | None) -> None:
     """Temp table _of_ids(node, value, seen_at, is_customer) of values that are evidence: held by at
     most ``hot`` customer records, counted in _of_nodes or, with ``holders``, in that table
-    (kind, value, holders: an incremental build's view of the whole workspace). Every usable value,
-    hot or not, is appended to _of_values_all (stored with the build)."""
-    identifier_value_rows(con, kind, blocked)
+    (kind, value, holders: an incremental build's view of the whole workspace). The values come from
+    the customers and events tables or, with ``values``, from that table of stored ones (kind, record
+    key, value, seen_at, is_customer). Every usable value, hot or not, is appended to _of_values_all
+    (stored with the build)."""
+    if values is None:
+        identifier_value_rows(con, kind, blocked)
+    else:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_vals AS SELECT n.node, v.value, v.seen_at, v.is_customer
+            FROM {values} v JOIN _of_nodes n USING (record_type, source, record_id) WHERE v.kind = ?""", [kind])
     con.execute("INSERT INTO _of_values_all SELECT ?, node, value, seen_at, is_customer FROM _of_vals", [kind])
     counts = ("SELECT value, sum(is_customer) AS holders FROM _of_vals GROUP BY value" if holders is None
               else f"SELECT value, holders FROM {holders} WHERE kind = $kind")
@@ -127,9 +135,11 @@ class Evidence:
 
 
 def deterministic_edges(
-    con: duckdb.DuckDBPyConnection, *, blocked: list[str], hot_key_records: int, holders: str | None = None
+    con: duckdb.DuckDBPyConnection, *, blocked: list[str], hot_key_records: int, holders: str | None = None,
+    values: str | None = None,
 ) -> Evidence:
-    """Edges between the records of _of_nodes (see module docstring); ``holders`` as in `_identifier_values`."""
+    """Edges between the records of _of_nodes (see module docstring); ``holders`` and ``values`` as in
+    `_identifier_values`."""
     con.execute("CREATE OR REPLACE TEMP TABLE _of_values_all "
                 "(kind VARCHAR, node BIGINT, value VARCHAR, seen_at VARCHAR, is_customer INTEGER)")
     edges: list[Edge] = []
@@ -153,7 +163,7 @@ def deterministic_edges(
               for a, b, at in rows]
     lowered = [v.strip().lower() for v in blocked]
     for kind in ("email", "loyalty_id", "phone"):
-        _identifier_values(con, kind, lowered, hot_key_records, holders)
+        _identifier_values(con, kind, lowered, hot_key_records, holders, values)
         for node, value in con.execute("SELECT node, value FROM _of_ids ORDER BY node, value").fetchall():
             identifiers.setdefault(node, []).append((kind, value))
         star = "" if kind != "phone" else "WHERE value IN (SELECT value FROM _of_ids WHERE is_customer = 1 GROUP BY value HAVING count(*) = 1)"

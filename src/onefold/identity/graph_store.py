@@ -11,7 +11,8 @@ about everyone else without recomputing it:
   customer records scored at or above the threshold, the input of the chaining guard;
 - ``identity_nodes(record_type, source, record_id, first_seen, component)``: every record and its
   connected component over all ledger edges and links (whatever their status): resolution never
-  crosses a component, so an untouched component resolves as before.
+  crosses a component, so an untouched component resolves as before;
+- ``identity_events(message_id)``: the events already resolved (new events are the others).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from onefold.store.build import register_arrow
 if TYPE_CHECKING:
     import duckdb
 
-STORED_TABLES = ("identity_records", "identity_hot", "identity_values", "identity_links", "identity_nodes")
+STORED_TABLES = ("identity_records", "identity_hot", "identity_values", "identity_links", "identity_nodes",
+                 "identity_events")
 
 
 def components(n: int, edges: list[Edge], links: list[Edge]) -> npt.NDArray[np.int64]:
@@ -90,9 +92,15 @@ def store_nodes(con: duckdb.DuckDBPyConnection, component: npt.NDArray[np.int64]
     con.unregister("_of_component")
 
 
+def store_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Message ids of every event this build resolved."""
+    con.execute("CREATE OR REPLACE TABLE main.identity_events AS SELECT message_id FROM events WHERE message_id IS NOT NULL")
+
+
 def link_edges(rows: list[tuple[int, int, float, str]]) -> list[Edge]:
     """Stored links (node numbers, weight, evidence JSON) as probabilistic edges."""
     return [Edge(a, b, "probabilistic", float(w), orjson.loads(ev)) for a, b, w, ev in rows]
 
 
-__all__ = ["STORED_TABLES", "components", "link_edges", "store_links", "store_nodes", "store_records", "store_values"]
+__all__ = ["STORED_TABLES", "components", "link_edges", "store_events", "store_links", "store_nodes", "store_records",
+           "store_values"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
@@ -32,7 +33,7 @@ import pyarrow as pa
 
 from onefold.identity.build_inputs import (
     CUSTOMER_FIELDS,
-    RAW_NODES_SQL,
+    Nodes,
     deterministic_edges,
     identifier_value_rows,
     read_nodes,
@@ -65,7 +66,7 @@ from onefold.identity.incremental_match import match_new_records, prepare_new_re
 from onefold.identity.match_settings import match_options
 from onefold.identity.matcher import Trained
 from onefold.identity.normalize import Blocklist
-from onefold.identity.profile_ids import RecordKey, assign_ids
+from onefold.identity.profile_ids import Assignment, RecordKey, assign_ids
 from onefold.identity.profile_space import EVENT_KINDS, publish, realtime_claims
 from onefold.store.build import BuildContext, register_arrow
 
@@ -82,12 +83,8 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
         return False
     con, settings = ctx.con, ctx.settings.identity
     ctx.progress("finding new records and events", 0.05)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _of_current AS {RAW_NODES_SQL}")
-    missing = con.execute(f"SELECT count(*) FROM prev.main.identity_nodes p ANTI JOIN _of_current c USING ({KEY})").fetchone()
-    if missing and missing[0]:
-        log.info("identity: %d records of the previous build are gone; full build", missing[0])
+    if not _find_new(con):
         return False
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _of_new AS SELECT * FROM _of_current c ANTI JOIN prev.main.identity_nodes p USING ({KEY})")
     blocked = [v.strip().lower() for v in settings.blocklist]
     _new_values(con, blocked)
     ctx.progress("matching new customer records", 0.2)
@@ -105,7 +102,7 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
          WHERE (kind, value) IN (SELECT (kind, value) FROM _of_allvals a SEMI JOIN _of_nodes n USING (record_type, source, record_id))
          GROUP BY ALL""")
     evidence = deterministic_edges(con, blocked=settings.blocklist, hot_key_records=settings.hot_key_records,
-                                   holders="_of_holders")
+                                   holders="_of_holders", values="_of_allvals")
     edges = evidence.edges
     links = _links(con, index) + [Edge(index[a], index[b], e.rule, e.weight, e.evidence) for a, b, e in new_links]
     labels = cluster(len(nodes.keys), np.array([e.a for e in links], dtype=np.int64),
@@ -130,7 +127,8 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
     realtime = realtime_claims(ctx.state, nodes.keys)
     assignments = assign_ids(members, nodes.keys, nodes.first_seen, {**previous, **realtime.owner},
                              {**realtime.created, **created})
-    fresh = [a.profile_id for a in assignments if a.profile_id not in set(previous.values())]
+    known = set(previous.values())
+    fresh = [a.profile_id for a in assignments if a.profile_id not in known]
     if _taken_elsewhere(con, fresh):
         return False
     profile_of = [""] * len(nodes.keys)
@@ -146,18 +144,34 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
     con.execute("CREATE OR REPLACE TABLE main.review_pairs AS SELECT * FROM prev.main.review_pairs "
                 "UNION ALL BY NAME SELECT * FROM main._of_review_new")
     con.execute("DROP TABLE main._of_review_new")
-    register_arrow(con, "_of_out", golden_rows(ctx, members, assignments, nodes))
-    con.execute("""CREATE OR REPLACE TABLE main.profiles AS SELECT * FROM (
-        SELECT * FROM _of_out UNION ALL BY NAME
-        SELECT p.* FROM prev.main.profiles p WHERE p.profile_id NOT IN (SELECT profile_id FROM _of_out)
-           AND p.profile_id NOT IN (SELECT profile_id FROM prev.main.record_profile SEMI JOIN _of_nodes USING (record_type, source, record_id)))
-        ORDER BY profile_id""")
-    con.unregister("_of_out")
+    _write_profiles(ctx, members, assignments, nodes, previous)
     write_table(con, "identity_model", model_row(ctx, trained.to_json(), incremental=True, resolved=len(nodes.keys)))
     _publish(ctx, realtime, {r: follow(aliases, r) for r in aliases})
     log.info("identity: %d new records, %d pairs compared, %d records re-resolved", _count(con, "_of_new"),
              matches.pairs, len(nodes.keys))
     return True
+
+
+def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: list[Assignment], nodes: Nodes,
+                    previous: dict[RecordKey, str]) -> None:
+    """Golden rows of the touched profiles; a profile that holds exactly the records it held (and no
+    record saw new events) keeps its previous row, as a full build would compute the same one."""
+    con = ctx.con
+    held = Counter(previous.values())
+    again = {(r[0], r[1], r[2]) for r in con.execute(
+        f"SELECT {KEY} FROM _of_event_seen SEMI JOIN _of_nodes USING ({KEY})").fetchall()}
+    changed = [(group, a) for group, a in zip(members, assignments, strict=True)
+               if held.get(a.profile_id) != len(group)
+               or any(previous.get(nodes.keys[i]) != a.profile_id or nodes.keys[i] in again for i in group)]
+    kept = {a.profile_id for a in assignments} - {a.profile_id for _, a in changed}
+    register_arrow(con, "_of_replaced", pa.table({"profile_id": pa.array(sorted(set(held) - kept), pa.string())}))
+    register_arrow(con, "_of_out", golden_rows(ctx, [g for g, _ in changed], [a for _, a in changed], nodes))
+    con.execute("""CREATE OR REPLACE TABLE main.profiles AS SELECT * FROM (
+        SELECT * FROM _of_out UNION ALL BY NAME
+        SELECT p.* FROM prev.main.profiles p ANTI JOIN _of_replaced r USING (profile_id) ANTI JOIN _of_out o USING (profile_id))
+        ORDER BY profile_id""")
+    con.unregister("_of_out")
+    con.unregister("_of_replaced")
 
 
 def _stored_model(ctx: BuildContext) -> Trained | None:
@@ -177,17 +191,48 @@ def _stored_model(ctx: BuildContext) -> Trained | None:
     return trained if trained.nesting is not None and trained.fields == list(CUSTOMER_FIELDS) else None
 
 
+def _find_new(con: object) -> bool:
+    """Temp tables of what the previous build did not see: _of_customers_new (rows), _of_events_new
+    (rows, by message id), _of_new (new records: key and first-seen time). False when a record or
+    an event the previous build saw is gone (a full build then starts over)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_customers_new AS SELECT c.* FROM customers c
+        ANTI JOIN (SELECT {KEY} FROM prev.main.identity_nodes WHERE record_type = 'customer') p
+          ON p.source = c.source AND p.record_id = c.source_customer_id""")  # type: ignore[attr-defined]
+    con.execute("CREATE OR REPLACE TEMP TABLE _of_events_new AS SELECT e.* FROM events e "  # type: ignore[attr-defined]
+                "WHERE e.message_id IS NULL OR e.message_id NOT IN (SELECT message_id FROM prev.main.identity_events)")
+    gone = con.execute("""SELECT
+        (SELECT count(*) FROM prev.main.identity_nodes p WHERE p.record_type = 'customer'),
+        (SELECT count(*) FROM customers) - (SELECT count(*) FROM _of_customers_new),
+        (SELECT count(*) FROM prev.main.identity_events),
+        (SELECT count(*) FROM events WHERE message_id IS NOT NULL) - (SELECT count(*) FROM _of_events_new
+                                                                      WHERE message_id IS NOT NULL)""").fetchall()[0]  # type: ignore[attr-defined]
+    if gone[0] != gone[1] or gone[2] != gone[3]:
+        log.info("identity: records or events of the previous build are gone; full build")
+        return False
+    con.execute("""CREATE OR REPLACE TEMP TABLE _of_event_seen AS
+        SELECT 'user_id' AS record_type, 'events' AS source, user_id AS record_id, CAST(min(timestamp) AS VARCHAR) AS first_seen
+          FROM _of_events_new WHERE user_id IS NOT NULL AND user_id <> '' GROUP BY user_id
+        UNION ALL
+        SELECT 'anonymous_id', 'events', anonymous_id, CAST(min(timestamp) AS VARCHAR)
+          FROM _of_events_new WHERE anonymous_id IS NOT NULL AND anonymous_id <> '' GROUP BY anonymous_id""")  # type: ignore[attr-defined]
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_new AS
+        SELECT 'customer' AS record_type, source, source_customer_id AS record_id,
+               CAST(created_at AS VARCHAR) AS first_seen FROM _of_customers_new
+        UNION ALL SELECT * FROM _of_event_seen ANTI JOIN prev.main.identity_nodes USING ({KEY})""")  # type: ignore[attr-defined]
+    return True
+
+
 def _new_values(con: object, blocked: list[str]) -> None:
-    """_of_newvals: identifier values of new customer records and of events not stored yet;
+    """_of_newvals: identifier values of new customer records and of new events not stored yet;
     _of_allvals: the stored ones and those."""
     con.execute("""CREATE OR REPLACE TEMP TABLE _of_nodes AS
         SELECT (row_number() OVER () - 1)::BIGINT AS node, * FROM (
           SELECT * FROM _of_new WHERE record_type = 'customer' UNION ALL
-          SELECT * FROM _of_current WHERE record_type <> 'customer')""")  # type: ignore[attr-defined]
+          SELECT * FROM _of_event_seen)""")  # type: ignore[attr-defined]
     con.execute("CREATE OR REPLACE TEMP TABLE _of_newvals (kind VARCHAR, record_type VARCHAR, source VARCHAR, "  # type: ignore[attr-defined]
                 "record_id VARCHAR, value VARCHAR, seen_at VARCHAR, is_customer INTEGER)")
     for kind in ("email", "loyalty_id", "phone"):
-        identifier_value_rows(con, kind, blocked)  # type: ignore[arg-type]
+        identifier_value_rows(con, kind, blocked, customers="_of_customers_new", events="_of_events_new")  # type: ignore[arg-type]
         con.execute("""INSERT INTO _of_newvals SELECT ?, n.record_type, n.source, n.record_id, v.value, v.seen_at, v.is_customer
             FROM _of_vals v JOIN _of_nodes n USING (node)
             ANTI JOIN prev.main.identity_values p ON p.kind = ? AND p.record_type = n.record_type
@@ -222,14 +267,18 @@ def _touched(ctx: BuildContext, linked: list[RecordKey]) -> None:
         WITH touched AS (SELECT DISTINCT component FROM prev.main.identity_nodes SEMI JOIN _of_seeds USING ({KEY})),
              keys AS (SELECT {KEY} FROM prev.main.identity_nodes SEMI JOIN touched USING (component)
                       UNION SELECT {KEY} FROM _of_new)
-        SELECT (row_number() OVER (ORDER BY {KEY}) - 1)::BIGINT AS node, c.*
-          FROM _of_current c SEMI JOIN keys USING ({KEY})""")
+        SELECT (row_number() OVER (ORDER BY {KEY}) - 1)::BIGINT AS node, k.record_type, k.source, k.record_id,
+               CASE WHEN p.first_seen IS NULL OR s.first_seen < p.first_seen THEN s.first_seen ELSE p.first_seen END
+                 AS first_seen
+          FROM keys k LEFT JOIN prev.main.identity_nodes p USING ({KEY})
+          LEFT JOIN (SELECT {KEY}, min(first_seen) AS first_seen FROM (
+                       SELECT * FROM _of_new UNION ALL SELECT * FROM _of_event_seen) GROUP BY ALL) s USING ({KEY})""")
 
 
 def _anon_pairs(con: object) -> None:
     """_of_anon_new: anonymousId–userId pairs seen on an event and not yet in the ledger."""
     con.execute("""CREATE OR REPLACE TEMP TABLE _of_anon_new AS
-        SELECT e.* FROM (SELECT anonymous_id, user_id FROM events WHERE anonymous_id IS NOT NULL AND anonymous_id <> ''
+        SELECT e.* FROM (SELECT anonymous_id, user_id FROM _of_events_new WHERE anonymous_id IS NOT NULL AND anonymous_id <> ''
                             AND user_id IS NOT NULL AND user_id <> '' GROUP BY ALL) e
         ANTI JOIN (SELECT a_id, b_id FROM prev.main.merge_ledger WHERE rule = ?) l
           ON l.a_id = e.anonymous_id AND l.b_id = e.user_id""", [ANON_RULE])  # type: ignore[attr-defined]
@@ -241,8 +290,8 @@ def _links(con: object, index: dict[RecordKey, int]) -> list[Edge]:
     rows = con.execute("""SELECT a.node, b.node, l.weight, l.evidence FROM prev.main.identity_links l
         JOIN _of_nodes a ON a.record_type = 'customer' AND a.source = l.a_source AND a.record_id = l.a_id
         JOIN _of_nodes b ON b.record_type = 'customer' AND b.source = l.b_source AND b.record_id = l.b_id
-        ANTI JOIN _of_rescored r ON (r.source = l.a_source AND r.record_id = l.a_id)
-                                 OR (r.source = l.b_source AND r.record_id = l.b_id)
+        ANTI JOIN _of_rescored ra ON ra.source = l.a_source AND ra.record_id = l.a_id
+        ANTI JOIN _of_rescored rb ON rb.source = l.b_source AND rb.record_id = l.b_id
         ORDER BY 1, 2""").fetchall()  # type: ignore[attr-defined]
     return link_edges(rows)
 
@@ -287,6 +336,8 @@ def _write(ctx: BuildContext, keys: list[RecordKey], profile_of: list[str], edge
         UNION ALL SELECT * FROM _of_links_touched""")
     top = con.execute("SELECT coalesce(max(component), -1) + 1 FROM prev.main.identity_nodes").fetchone()
     store_nodes(con, components(len(keys), edges, links), offset=int(top[0]) if top else 0, into="_of_nodes_touched")
+    con.execute("""CREATE OR REPLACE TABLE main.identity_events AS SELECT message_id FROM prev.main.identity_events
+        UNION ALL SELECT message_id FROM _of_events_new WHERE message_id IS NOT NULL""")
     con.execute(f"""CREATE OR REPLACE TABLE main.identity_nodes AS
         SELECT * FROM prev.main.identity_nodes ANTI JOIN _of_nodes USING ({KEY})
         UNION ALL SELECT * FROM _of_nodes_touched""")

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     import duckdb
 
 ALL_RECORDS = "_of_allrec"
-"""View: stored and new normalised customer records, values hot in the workspace now NULL."""
+"""Temp table: stored and new normalised customer records, values hot in the workspace now NULL
+(materialised once: every blocking rule and every field's counts read it)."""
 
 
 @dataclass
@@ -76,7 +77,7 @@ def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldT
     nulled = ", ".join(
         f"CASE WHEN {quote(n)} IN (SELECT value FROM _of_hot WHERE field = '{n}') THEN NULL ELSE {quote(n)} END AS {quote(n)}"
         if FIELD_SPECS[t].identifier else quote(n) for n, t in fields.items())
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW {ALL_RECORDS} AS SELECT source, record_id, {nulled} FROM (
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {ALL_RECORDS} AS SELECT source, record_id, {nulled} FROM (
         SELECT * FROM prev.main.identity_records UNION ALL BY NAME SELECT * FROM _of_newrec)""")
     # A value that turns hot stops being evidence between the stored records holding it too: a full
     # run would compare them without it, so they are matched again, like new records.
@@ -126,8 +127,10 @@ def match_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldTyp
     left, right = np.asarray(pairs["l"], dtype=np.int64), np.asarray(pairs["r"], dtype=np.int64)
     keys: list[RecordKey] = [("customer", s, r) for s, r in zip(table.column("source").to_pylist(),
                                                                   table.column("record_id").to_pylist(), strict=True)]
+    totals = con.execute(f"SELECT {', '.join(f'count({quote(n)})' for n in names)} FROM {ALL_RECORDS}").fetchall()[0]
     records = RecordSet(np.array([f"{k[1]}\x1f{k[2]}" for k in keys], dtype=object),
-                        [_workspace_column(con, n, fields[n], table.column(n).combine_chunks()) for n in names])
+                        [_workspace_column(con, n, fields[n], table.column(n).combine_chunks(), int(total))
+                         for n, total in zip(names, totals, strict=True)])
     gamma = compare(records, left, right, workers=options.workers)
     scores = score_pairs(records, left, right, gamma, trained)
     decisions = decide_pairs(left, right, scores.weight, scores.probability, scores.field_weights, names,
@@ -135,17 +138,17 @@ def match_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldTyp
     return NewMatches(keys, decisions, len(left))
 
 
-def _workspace_column(con: duckdb.DuckDBPyConnection, name: str, field_type: FieldType, values: pa.Array) -> FieldColumn:
+def _workspace_column(con: duckdb.DuckDBPyConnection, name: str, field_type: FieldType, values: pa.Array,
+                      total: int) -> FieldColumn:
     """A column of the compared records whose counts are the whole workspace's (term frequencies)."""
     codes, _, dictionary = encode(values)
     register_arrow(con, "_of_dict", pa.table({"value": pa.array(dictionary, pa.string())}))
     counted = dict(con.execute(f"""SELECT {quote(name)}, count(*) FROM {ALL_RECORDS}
         WHERE {quote(name)} IN (SELECT value FROM _of_dict) GROUP BY ALL""").fetchall())
     con.unregister("_of_dict")
-    total = con.execute(f"SELECT count({quote(name)}) FROM {ALL_RECORDS}").fetchone()
     counts = np.array([counted.get(v, 1) for v in dictionary], dtype=np.int64)
     lookup = np.array(dictionary + [None], dtype=object)
-    return FieldColumn(name, field_type, lookup[codes], codes, counts, total=int(total[0]) if total else 0)
+    return FieldColumn(name, field_type, lookup[codes], codes, counts, total=total)
 
 
 __all__ = ["ALL_RECORDS", "NewMatches", "match_new_records", "prepare_new_records"]
