@@ -10,7 +10,12 @@ Tables written to the new warehouse:
 - ``profiles(profile_id, created_at, records, <golden traits>)``;
 - ``merge_ledger``: every edge with its rule or fields and weight, status, endpoints and time;
 - ``profile_aliases(retired_id, profile_id)``: ids retired by merges, carried across builds;
-- ``review_pairs``: borderline probabilistic pairs for `onefold identity review`.
+- ``review_pairs``: borderline probabilistic pairs for `onefold identity review`;
+- ``identity_model``: the trained model, whether the build was incremental, how many records it
+  resolved, and the settings it depends on; ``identity_*``: the stored graph (`graph_store`).
+
+The next build extends the stored graph when it can (`incremental.resolve_incrementally`: only the
+components new records and events touch are resolved again) and runs this full build otherwise.
 """
 
 from __future__ import annotations
