@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from onefold.errors import WorkspaceError
+from onefold.store.event_index import register_sql_functions
 from onefold.store.sqlite import connect, transaction
 
 FORMAT_VERSION = 1
@@ -108,6 +109,7 @@ def _check_meta(paths: WorkspacePaths) -> None:
 def open_state(paths: WorkspacePaths, *, synchronous: str = "FULL", check_same_thread: bool = True) -> sqlite3.Connection:
     """Open state.sqlite and apply any pending migrations."""
     conn = connect(paths.state_db, synchronous=synchronous, check_same_thread=check_same_thread)
+    register_sql_functions(conn)  # migrations compute with them (collect_0002: message keys)
     apply_migrations(conn)
     return conn
 

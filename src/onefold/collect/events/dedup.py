@@ -1,8 +1,9 @@
 """Exactly-once by messageId without a write on the ack path.
 
-The log is the truth and the event index (``collect_events`` in state.sqlite, UNIQUE on
-message_id) is derived from it by the indexer process. So "is this messageId already stored?" is
-answered from two places that together always cover the whole log:
+The log is the truth and the event index (``collect_events`` in state.sqlite, indexed by a 64-bit
+key of message_id, a hit confirmed on the text) is derived from it by the indexer process. So
+"is this messageId already stored?" is answered from two places that together always cover the
+whole log:
 
 - the index, for every seq up to its high water (a read: a few µs per id, no commit, no
   checkpoint, nothing the ack waits on but the B-tree look-up);
@@ -18,7 +19,7 @@ before the writer starts, so this is normally empty).
 Before this, the writer committed every group's messageIds to its own SQLite file
 (``events/message_ids.sqlite``) inside the ack path; with random UUID keys each commit touched
 ≈ 100 B-tree pages, so the WAL auto-checkpoint ran every ≈ 10 commits inside an ack (p99 44 ms in
-isolation). That file is redundant with the index's UNIQUE(message_id) and is deleted on start.
+isolation). That file is redundant with the event index and is deleted on start.
 """
 
 from __future__ import annotations

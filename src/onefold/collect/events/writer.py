@@ -14,9 +14,10 @@ store nothing twice):
 3. quarantine rows in state.sqlite, with synchronous=FULL when fsync is on (SQLite is their only copy);
 4. complete the requests.
 
-Nothing about messageIds is written on the ack path: the indexer records them in the index (its
-UNIQUE(message_id)) when it indexes the lines, and a stop before it did is covered on start by
-indexing the log tail, and by reading what is still past the index into the set, before any commit.
+Nothing about messageIds is written on the ack path: the indexer records them in the index (by a
+64-bit key, :func:`onefold.store.event_index.message_key`) when it indexes the lines, and a stop
+before it did is covered on start by indexing the log tail, and by reading what is still past the
+index into the set, before any commit.
 
 What is *not* on the ack path: the event index and real-time stitching. They are derived from the
 log by the indexer process (:mod:`onefold.collect.events.indexer`), which follows it within
