@@ -85,20 +85,25 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _CACHE_MAX = 4096
 _seconds_of: dict[str, int] = {}
 _text_of: dict[int, str] = {}
+_TAILS = tuple(f".{ms:03d}Z" for ms in range(1000))
+_MILLIS_OF_TAIL = {tail: ms for ms, tail in enumerate(_TAILS)}
 
 
 def shifted_ts(raw: str, skew_us: int) -> str | None:
     """``raw`` moved by ``skew_us``, in the canonical form, when ``raw`` has the ``…:SS.mmmZ`` shape
     the SDKs send; None otherwise (then parse and format it in full).
 
-    The same result as ``format_ts(parse_ts(raw) + skew)``, in integer microseconds: the date part
+    The same result as ``format_ts(parse_ts(raw) + skew)``, in integer milliseconds: the date part
     is parsed and formatted once per distinct second (events of one batch share a few), so the
     clock-skew correction of each event is a little arithmetic instead of a datetime round trip.
+    Milliseconds suffice: ``format_ts`` truncates, and ``raw`` is a whole number of milliseconds, so
+    ``⌊(raw_µs + skew_µs) / 1000⌋ = raw_ms + ⌊skew_µs / 1000⌋``. The ``.mmmZ`` tail is checked and
+    read, and written back, by one table look-up each.
     """
-    if len(raw) != 24 or raw[19] != "." or raw[23] != "Z":
+    if len(raw) != 24:
         return None
-    frac = raw[20:23]
-    if not (frac.isascii() and frac.isdigit()):
+    millis = _MILLIS_OF_TAIL.get(raw[19:])
+    if millis is None:
         return None
     head = raw[:19]
     seconds = _seconds_of.get(head)
@@ -109,13 +114,13 @@ def shifted_ts(raw: str, skew_us: int) -> str | None:
         if len(_seconds_of) >= _CACHE_MAX:
             _seconds_of.clear()
         seconds = _seconds_of[head] = (parsed - _EPOCH) // _MICROSECOND // 1_000_000
-    second, micros = divmod(seconds * 1_000_000 + int(frac) * 1000 + skew_us, 1_000_000)
+    second, millis = divmod(seconds * 1000 + millis + skew_us // 1000, 1000)
     text = _text_of.get(second)
     if text is None:
         if len(_text_of) >= _CACHE_MAX:
             _text_of.clear()
         text = _text_of[second] = format_ts(_EPOCH + timedelta(seconds=second))[:19]
-    return f"{text}.{micros // 1000:03d}Z"
+    return text + _TAILS[millis]
 
 
 def format_ts(value: datetime) -> str:
