@@ -44,13 +44,14 @@ from onefold.identity.duck import load_records
 from onefold.identity.graph import Edge, resolve
 from onefold.identity.graph_store import (
     components,
+    store_content,
     store_events,
     store_links,
     store_nodes,
     store_records,
     store_values,
 )
-from onefold.identity.incremental import resolve_incrementally
+from onefold.identity.incremental import content_columns, resolve_incrementally
 from onefold.identity.match_settings import match_options
 from onefold.identity.matcher import match_records
 from onefold.identity.normalize import Blocklist
@@ -123,6 +124,7 @@ def _identity(ctx: BuildContext) -> None:
     store_links(con, links)
     store_nodes(con, components(len(nodes.keys), edges, links))
     store_events(con)
+    store_content(con, content_columns(ctx))
     publish(ctx.state, realtime, dict(zip(nodes.keys, profile_of, strict=True)),
             {r: follow(aliases, r) for r in aliases})
 

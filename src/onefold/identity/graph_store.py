@@ -12,7 +12,11 @@ about everyone else without recomputing it:
 - ``identity_nodes(record_type, source, record_id, first_seen, component)``: every record and its
   connected component over all ledger edges and links (whatever their status): resolution never
   crosses a component, so an untouched component resolves as before;
-- ``identity_events(message_id)``: the events already resolved (new events are the others).
+- ``identity_events(message_id)``: the events already resolved (new events are the others);
+- ``identity_content(source, record_id, content)``: a hash of every customer column identity reads
+  (match fields, loyalty id, created_at, golden traits), so a record edited in place under the same
+  key is found by one DuckDB scan and resolved again. DuckDB's ``hash`` may change between DuckDB
+  versions: every record then looks edited, which costs time, not correctness.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import pyarrow as pa
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from onefold.identity.duck import quote
 from onefold.identity.graph import Edge
 from onefold.identity.records import RecordSet
 from onefold.store.build import register_arrow
@@ -34,7 +39,7 @@ if TYPE_CHECKING:
     import duckdb
 
 STORED_TABLES = ("identity_records", "identity_hot", "identity_values", "identity_links", "identity_nodes",
-                 "identity_events")
+                 "identity_events", "identity_content")
 
 
 def components(n: int, edges: list[Edge], links: list[Edge]) -> npt.NDArray[np.int64]:
@@ -97,10 +102,17 @@ def store_events(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE OR REPLACE TABLE main.identity_events AS SELECT message_id FROM events WHERE message_id IS NOT NULL")
 
 
+def store_content(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+    """``identity_content`` of every customer record: a hash of ``columns`` (all identity reads)."""
+    hashed = ", ".join(f"CAST({quote(c)} AS VARCHAR)" for c in sorted(set(columns)))
+    con.execute(f"""CREATE OR REPLACE TABLE main.identity_content AS
+        SELECT source, source_customer_id AS record_id, hash({hashed}) AS content FROM customers""")
+
+
 def link_edges(rows: list[tuple[int, int, float, str]]) -> list[Edge]:
     """Stored links (node numbers, weight, evidence JSON) as probabilistic edges."""
     return [Edge(a, b, "probabilistic", float(w), orjson.loads(ev)) for a, b, w, ev in rows]
 
 
-__all__ = ["STORED_TABLES", "components", "link_edges", "store_events", "store_links", "store_nodes", "store_records",
+__all__ = ["STORED_TABLES", "components", "link_edges", "store_content", "store_events", "store_links", "store_nodes", "store_records",
            "store_values"]

@@ -2,7 +2,12 @@
 
 A full build stores its graph (`graph_store`). The next build, when the settings, the golden
 rules and the model are unchanged and no record disappeared, works out which stored connected
-components the new evidence touches — the components of
+components the new evidence touches. A customer record edited in place (same key, another hash of
+the columns identity reads, `graph_store.store_content`) counts as removed and new: its stored
+fields, values and links are dropped, it is matched again like a new record, and its old component
+is resolved again (so a record that no longer matches its profile leaves it; the older id stays
+with the part `profile_ids.assign_ids` gives it, the other ids are recorded as retired). The
+touched components are those of
 - records sharing an email, phone or loyalty id with a new record or a new identify trait
   (every holder: the value may start or stop being evidence, or turn hot);
 - records a new customer record links to (new × (new ∪ stored) pairs, scored with the stored model);
@@ -13,6 +18,9 @@ and resolves only those components and the new records, with the same code as a 
 deterministic edges, the chaining guard over all their links (stored and new), the graph with its
 limits and priorities, id assignment (the older id wins). Every other row of record_profile,
 profiles, merge_ledger and the stored graph is copied from the previous build by DuckDB.
+
+An edit that may take a hot value back under ``hot_key_records`` holders falls back to a full
+build (the value's other holders would turn into evidence for each other).
 
 Resolution never crosses a component (components are taken over every edge, whatever its status),
 so untouched components resolve as before. What a full rerun would see differently: stored links
@@ -43,6 +51,7 @@ from onefold.identity.build_output import (
     follow,
     golden_config,
     golden_rows,
+    golden_rules,
     model_row,
     previous_aliases,
     retire,
@@ -58,6 +67,7 @@ from onefold.identity.graph_store import (
     STORED_TABLES,
     components,
     link_edges,
+    store_content,
     store_links,
     store_nodes,
     store_values,
@@ -82,8 +92,8 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
     if trained is None:
         return False
     con, settings = ctx.con, ctx.settings.identity
-    ctx.progress("finding new records and events", 0.05)
-    if not _find_new(con):
+    ctx.progress("finding new and edited records and new events", 0.05)
+    if not _find_new(con, content_columns(ctx), settings.hot_key_records):
         return False
     blocked = [v.strip().lower() for v in settings.blocklist]
     _new_values(con, blocked)
@@ -141,8 +151,11 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
     retire(aliases, assignments, previous, realtime.retired, nodes.keys, profile_of, built)
     _write(ctx, nodes.keys, profile_of, edges, links, built, aliases)
     write_table(con, "_of_review_new", review_table(matches.keys, matches.decisions.review))
-    con.execute("CREATE OR REPLACE TABLE main.review_pairs AS SELECT * FROM prev.main.review_pairs "
-                "UNION ALL BY NAME SELECT * FROM main._of_review_new")
+    con.execute("""CREATE OR REPLACE TABLE main.review_pairs AS
+        SELECT * FROM prev.main.review_pairs r
+          ANTI JOIN _of_rescored a ON r.a_type = 'customer' AND a.source = r.a_source AND a.record_id = r.a_id
+          ANTI JOIN _of_rescored b ON r.b_type = 'customer' AND b.source = r.b_source AND b.record_id = r.b_id
+        UNION ALL BY NAME SELECT * FROM main._of_review_new""")
     con.execute("DROP TABLE main._of_review_new")
     _write_profiles(ctx, members, assignments, nodes, previous)
     write_table(con, "identity_model", model_row(ctx, trained.to_json(), incremental=True, resolved=len(nodes.keys)))
@@ -159,7 +172,8 @@ def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: li
     con = ctx.con
     held = Counter(previous.values())
     again = {(r[0], r[1], r[2]) for r in con.execute(
-        f"SELECT {KEY} FROM _of_event_seen SEMI JOIN _of_nodes USING ({KEY})").fetchall()}
+        f"SELECT {KEY} FROM _of_event_seen SEMI JOIN _of_nodes USING ({KEY}) "
+        "UNION ALL SELECT 'customer', source, record_id FROM _of_changed").fetchall()}
     changed = [(group, a) for group, a in zip(members, assignments, strict=True)
                if held.get(a.profile_id) != len(group)
                or any(previous.get(nodes.keys[i]) != a.profile_id or nodes.keys[i] in again for i in group)]
@@ -191,10 +205,20 @@ def _stored_model(ctx: BuildContext) -> Trained | None:
     return trained if trained.nesting is not None and trained.fields == list(CUSTOMER_FIELDS) else None
 
 
-def _find_new(con: object) -> bool:
-    """Temp tables of what the previous build did not see: _of_customers_new (rows), _of_events_new
-    (rows, by message id), _of_new (new records: key and first-seen time). False when a record or
-    an event the previous build saw is gone (a full build then starts over)."""
+def content_columns(ctx: BuildContext) -> list[str]:
+    """The customer columns identity reads: an edit to any of them re-resolves the record."""
+    return [*CUSTOMER_FIELDS, "loyalty_id", "created_at", *golden_rules(ctx)]
+
+
+def _find_new(con: object, columns: list[str], hot_key_records: int) -> bool:
+    """Temp tables of what the previous build did not see: _of_changed (keys of customer records
+    edited in place), _of_customers_new (rows: new and edited), _of_events_new (rows, by message
+    id), _of_new (new and edited records: key and first-seen time), views _of_stored_records and
+    _of_stored_values (the stored ones less the edited records'). False when a record or an event
+    the previous build saw is gone, or an edit may release a hot value (a full build then starts over)."""
+    store_content(con, columns)  # type: ignore[arg-type]
+    con.execute("""CREATE OR REPLACE TEMP TABLE _of_changed AS SELECT c.source, c.record_id FROM main.identity_content c
+        JOIN prev.main.identity_content p USING (source, record_id) WHERE c.content <> p.content""")  # type: ignore[attr-defined]
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_customers_new AS SELECT c.* FROM customers c
         ANTI JOIN (SELECT {KEY} FROM prev.main.identity_nodes WHERE record_type = 'customer') p
           ON p.source = c.source AND p.record_id = c.source_customer_id""")  # type: ignore[attr-defined]
@@ -209,6 +233,15 @@ def _find_new(con: object) -> bool:
     if gone[0] != gone[1] or gone[2] != gone[3]:
         log.info("identity: records or events of the previous build are gone; full build")
         return False
+    if _releases_hot_value(con, hot_key_records):
+        log.info("identity: an edited record may take a hot value back under the limit; full build")
+        return False
+    con.execute("""INSERT INTO _of_customers_new SELECT c.* FROM customers c
+        SEMI JOIN _of_changed e ON e.source = c.source AND e.record_id = c.source_customer_id""")  # type: ignore[attr-defined]
+    con.execute("""CREATE OR REPLACE TEMP VIEW _of_stored_records AS
+        SELECT * FROM prev.main.identity_records ANTI JOIN _of_changed USING (source, record_id)""")  # type: ignore[attr-defined]
+    con.execute("""CREATE OR REPLACE TEMP VIEW _of_stored_values AS SELECT v.* FROM prev.main.identity_values v
+        ANTI JOIN _of_changed e ON v.record_type = 'customer' AND v.source = e.source AND v.record_id = e.record_id""")  # type: ignore[attr-defined]
     con.execute("""CREATE OR REPLACE TEMP TABLE _of_event_seen AS
         SELECT 'user_id' AS record_type, 'events' AS source, user_id AS record_id, CAST(min(timestamp) AS VARCHAR) AS first_seen
           FROM _of_events_new WHERE user_id IS NOT NULL AND user_id <> '' GROUP BY user_id
@@ -220,6 +253,19 @@ def _find_new(con: object) -> bool:
                CAST(created_at AS VARCHAR) AS first_seen FROM _of_customers_new
         UNION ALL SELECT * FROM _of_event_seen ANTI JOIN prev.main.identity_nodes USING ({KEY})""")  # type: ignore[attr-defined]
     return True
+
+
+def _releases_hot_value(con: object, hot_key_records: int) -> bool:
+    """Whether edited records held a value that is hot now and may not be once they drop it."""
+    row = con.execute("""WITH lost AS (
+            SELECT v.kind, v.value, count(*) AS n FROM prev.main.identity_values v SEMI JOIN _of_changed e
+                ON v.record_type = 'customer' AND v.source = e.source AND v.record_id = e.record_id
+             WHERE v.is_customer = 1 GROUP BY ALL),
+          holders AS (SELECT kind, value, sum(is_customer) AS n FROM prev.main.identity_values
+                       SEMI JOIN lost USING (kind, value) GROUP BY ALL)
+        SELECT count(*) FROM lost JOIN holders h USING (kind, value) WHERE h.n > $hot AND h.n - lost.n <= $hot""",
+                      {"hot": hot_key_records}).fetchone()  # type: ignore[attr-defined]
+    return bool(row and row[0])
 
 
 def _new_values(con: object, blocked: list[str]) -> None:
@@ -235,9 +281,9 @@ def _new_values(con: object, blocked: list[str]) -> None:
         identifier_value_rows(con, kind, blocked, customers="_of_customers_new", events="_of_events_new")  # type: ignore[arg-type]
         con.execute("""INSERT INTO _of_newvals SELECT ?, n.record_type, n.source, n.record_id, v.value, v.seen_at, v.is_customer
             FROM _of_vals v JOIN _of_nodes n USING (node)
-            ANTI JOIN prev.main.identity_values p ON p.kind = ? AND p.record_type = n.record_type
+            ANTI JOIN _of_stored_values p ON p.kind = ? AND p.record_type = n.record_type
              AND p.source = n.source AND p.record_id = n.record_id AND p.value = v.value""", [kind, kind])  # type: ignore[attr-defined]
-    con.execute("CREATE OR REPLACE TEMP VIEW _of_allvals AS SELECT * FROM prev.main.identity_values "  # type: ignore[attr-defined]
+    con.execute("CREATE OR REPLACE TEMP VIEW _of_allvals AS SELECT * FROM _of_stored_values "  # type: ignore[attr-defined]
                 "UNION ALL SELECT * FROM _of_newvals")
 
 
@@ -268,9 +314,10 @@ def _touched(ctx: BuildContext, linked: list[RecordKey]) -> None:
              keys AS (SELECT {KEY} FROM prev.main.identity_nodes SEMI JOIN touched USING (component)
                       UNION SELECT {KEY} FROM _of_new)
         SELECT (row_number() OVER (ORDER BY {KEY}) - 1)::BIGINT AS node, k.record_type, k.source, k.record_id,
-               CASE WHEN p.first_seen IS NULL OR s.first_seen < p.first_seen THEN s.first_seen ELSE p.first_seen END
-                 AS first_seen
+               CASE WHEN p.first_seen IS NULL OR s.first_seen < p.first_seen OR e.record_id IS NOT NULL
+                    THEN s.first_seen ELSE p.first_seen END AS first_seen
           FROM keys k LEFT JOIN prev.main.identity_nodes p USING ({KEY})
+          LEFT JOIN _of_changed e ON k.record_type = 'customer' AND e.source = k.source AND e.record_id = k.record_id
           LEFT JOIN (SELECT {KEY}, min(first_seen) AS first_seen FROM (
                        SELECT * FROM _of_new UNION ALL SELECT * FROM _of_event_seen) GROUP BY ALL) s USING ({KEY})""")
 
@@ -322,7 +369,7 @@ def _write(ctx: BuildContext, keys: list[RecordKey], profile_of: list[str], edge
     write_ledger(con, edges, profile_of, built)
     con.execute("""INSERT INTO main.merge_ledger SELECT l.* FROM prev.main.merge_ledger l
         ANTI JOIN _of_nodes n ON n.record_type = l.a_type AND n.source = l.a_source AND n.record_id = l.a_id""")
-    con.execute("""CREATE OR REPLACE TABLE main.identity_records AS SELECT * FROM prev.main.identity_records
+    con.execute("""CREATE OR REPLACE TABLE main.identity_records AS SELECT * FROM _of_stored_records
         UNION ALL BY NAME SELECT * FROM _of_newrec""")
     con.execute("CREATE OR REPLACE TABLE main.identity_hot AS SELECT * FROM _of_hot")
     store_values(con, into="_of_values_touched")

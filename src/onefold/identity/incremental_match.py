@@ -44,7 +44,8 @@ class NewMatches:
 
 def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldType], *, junk: Blocklist,
                         hot_key_records: int) -> None:
-    """Normalise the new customer records (temp _of_new, record_type 'customer') into _of_newrec,
+    """Normalise the new customer records (temp _of_new, record_type 'customer', edited ones
+    included; temp view _of_stored_records holds the stored records less the edited) into _of_newrec,
     find values that turn hot with them (_of_newhot), the records to match (_of_rescored: the new
     ones and those holding a value that turned hot) and define the all-records view."""
     selects = [f"{NORMALIZE_SQL[FIELD_SPECS[t].normalizer].format(x=f'CAST(c.{quote(c_)} AS VARCHAR)')} AS {quote(c_)}"
@@ -71,20 +72,20 @@ def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldT
                         AND {column} NOT IN (SELECT value FROM prev.main.identity_hot WHERE field = $field)),
                  counts AS (SELECT value, count(*) AS n FROM (
                      SELECT value FROM v UNION ALL
-                     SELECT {column} FROM prev.main.identity_records WHERE {column} IN (SELECT value FROM v)) GROUP BY value)
+                     SELECT {column} FROM _of_stored_records WHERE {column} IN (SELECT value FROM v)) GROUP BY value)
             SELECT $field, value FROM counts WHERE n > $hot""", {"field": name, "hot": hot_key_records})
     con.execute("CREATE OR REPLACE TEMP TABLE _of_hot AS SELECT * FROM prev.main.identity_hot UNION ALL SELECT * FROM _of_newhot")
     nulled = ", ".join(
         f"CASE WHEN {quote(n)} IN (SELECT value FROM _of_hot WHERE field = '{n}') THEN NULL ELSE {quote(n)} END AS {quote(n)}"
         if FIELD_SPECS[t].identifier else quote(n) for n, t in fields.items())
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {ALL_RECORDS} AS SELECT source, record_id, {nulled} FROM (
-        SELECT * FROM prev.main.identity_records UNION ALL BY NAME SELECT * FROM _of_newrec)""")
+        SELECT * FROM _of_stored_records UNION ALL BY NAME SELECT * FROM _of_newrec)""")
     # A value that turns hot stops being evidence between the stored records holding it too: a full
     # run would compare them without it, so they are matched again, like new records.
     turned = " OR ".join(f"{quote(n)} IN (SELECT value FROM _of_newhot WHERE field = '{n}')"
                          for n, t in fields.items() if FIELD_SPECS[t].identifier) or "false"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_rescored AS SELECT source, record_id FROM _of_newrec
-        UNION SELECT source, record_id FROM prev.main.identity_records WHERE {turned}""")
+        UNION SELECT source, record_id FROM _of_stored_records WHERE {turned}""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW _of_newrec_clean AS SELECT a.* FROM {ALL_RECORDS} a
         SEMI JOIN _of_rescored n USING (source, record_id)""")
 
