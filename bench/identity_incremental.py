@@ -9,11 +9,13 @@ step alone (wall and CPU seconds); seeding the warehouse tables is the same for 
 Quality: share of records whose profile-mates agree between the two, and pairwise F1 of each against
 the generator's truth.
 
-    .venv/bin/python bench/identity_incremental.py [--quick] [--people N] [--base DIR]
+    .venv/bin/python bench/identity_incremental.py [--quick] [--people N] [--base DIR] [--edits SHARE]
 
 ``--people 445000`` is the issue's case: ~1.0M customer records in the first build, ~10k new ones.
 ``--base DIR`` keeps the first build in DIR and reuses it on later runs with the same ``--people``
-(a 1M build takes minutes); each run works on copies of it.
+(a 1M build takes minutes); each run works on copies of it. ``--edits 0.01`` also edits 1 % of the
+first build's offline (pos, call-center, loyalty) customers in place before the second build, in turn
+their email, phone, last name or street (half of them to another customer's value).
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ from typing import Any
 from _harness import measure_in_subprocess, print_table  # noqa: E402
 
 
-def _seeded_build(root: str, people: int, share: float, incremental: bool) -> dict[str, Any]:
-    """Seed the warehouse with the first ``share`` of customers, run identity; identity step timed."""
+def _seeded_build(root: str, people: int, share: float, incremental: bool, edits: float = 0.0) -> dict[str, Any]:
+    """Seed the warehouse with the first ``share`` of customers (``edits`` of the first build's
+    offline ones edited, see module docstring), run identity; identity step timed."""
     from onefold.config import load_settings
     from onefold.demo.cdp_seed import customer_rows, identify_events, seed_step
     from onefold.identity.build_step import make_identity_step
@@ -38,7 +41,15 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool) -> di
     from onefold.store.workspace import WorkspacePaths, open_state
 
     customers, _ = customer_rows(people, seed=11)
+    first = round(len(customers) * 0.99)
     customers = customers[: round(len(customers) * share)]
+    if edits:
+        offline = [r for r in customers[:first] if r["source"] in ("pos", "call_center", "loyalty")]
+        every = max(1, round(1 / (edits * len(customers[:first]) / len(offline))))
+        for number, row in enumerate(offline[::every]):
+            change = ("email", "phone", "last_name", "street")[number % 4]
+            donor = offline[(number * 7919 + 3) % len(offline)]
+            row[change] = donor[change] if number % 2 else f"{row[change]}x"
     step = make_identity_step(incremental=incremental)
     clock: dict[str, float] = {}
 
@@ -72,7 +83,7 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool) -> di
         used = con.execute("SELECT incremental FROM identity_model").fetchone()
     finally:
         con.close()
-    return {**clock, "customers": len(customers), "mapping": mapping, "incremental": bool(used and used[0]),
+    return {**clock, "customers": len(customers), "edited": len(offline[::every]) if edits else 0, "mapping": mapping, "incremental": bool(used and used[0]),
             "phases": spent}
 
 
@@ -95,6 +106,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--quick", action="store_true", help="5,000 people")
     parser.add_argument("--base", type=Path, help="keep (or reuse) the first build here")
+    parser.add_argument("--edits", type=float, default=0.0,
+                        help="share of the first build's customers edited in place before the second")
     parser.add_argument("--skip-full", action="store_true", help="incremental step only (no peer: for profiling)")
     args = parser.parse_args()
     people = 5_000 if args.quick else args.people
@@ -107,18 +120,20 @@ def main() -> None:
         base, built, base_seconds = _first_build(args.base or root / "base", people)
         for name in ("incremental", "full"):  # the same previous build for both
             shutil.copytree(base, root / name)
-        inc_m, inc = measure_in_subprocess("incremental", _Job(str(root / "incremental"), people, True))
+        inc_m, inc = measure_in_subprocess("incremental", _Job(str(root / "incremental"), people, True, args.edits))
         if args.skip_full:
             print(f"incremental: {inc['wall']:.2f} s wall, {inc['cpu']:.2f} s CPU, peak {inc_m.peak_mb:.0f} MB "
                   f"(RSS peak {inc['rss_before_mb']:.0f} MB before the step, {inc['rss_after_mb']:.0f} MB after)")
             for name, (wall, cpu) in inc["phases"].items():
                 print(f"  {name}: {wall:.2f} s wall, {cpu:.2f} s CPU")
             return
-        full_m, full = measure_in_subprocess("full", _Job(str(root / "full"), people, False))
+        full_m, full = measure_in_subprocess("full", _Job(str(root / "full"), people, False, args.edits))
         assert inc["incremental"] and not full["incremental"], "the incremental path did not run"
         a, b = _partition(inc["mapping"]), _partition(full["mapping"])
         agree = sum(a[k] == b[k] for k in b) / len(b)
         new = inc["customers"] - built["customers"]
+        if args.edits:
+            print(f"{inc['edited']:,} customer records of the first build edited in place")
         print(f"peak RSS before / after the identity step: incremental {inc['rss_before_mb']:.0f} / "
               f"{inc['rss_after_mb']:.0f} MB, full {full['rss_before_mb']:.0f} / {full['rss_after_mb']:.0f} MB")
         print_table(
@@ -162,11 +177,11 @@ def _first_build(base: Path, people: int) -> tuple[Path, dict[str, Any], float]:
 class _Job:
     """A picklable call of `_seeded_build` with all records (for `measure_in_subprocess`)."""
 
-    def __init__(self, root: str, people: int, incremental: bool) -> None:
-        self.root, self.people, self.incremental = root, people, incremental
+    def __init__(self, root: str, people: int, incremental: bool, edits: float) -> None:
+        self.root, self.people, self.incremental, self.edits = root, people, incremental, edits
 
     def __call__(self) -> dict[str, Any]:
-        return _seeded_build(self.root, self.people, 1.0, self.incremental)
+        return _seeded_build(self.root, self.people, 1.0, self.incremental, self.edits)
 
 
 if __name__ == "__main__":
