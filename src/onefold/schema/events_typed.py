@@ -60,6 +60,12 @@ def typed_event(raw: bytes | Raw, *, received: Received, default_type: str | Non
         e = _decoder.decode(raw)
     except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
         return None
+    return complete_typed(e, received=received, default_type=default_type)
+
+
+def complete_typed(e: TypedEvent, *, received: Received, default_type: str | None) -> tuple[str, bytes] | None:
+    """The Segment rules and the stored line for an event msgspec decoded as :class:`TypedEvent`
+    (alone, or in a whole batch at once); None to take the general path. Completes ``e`` in place."""
     kind = e.type
     if kind is UNSET:
         if default_type is None:

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
+from onefold.collect.events import decode as decode_module
 from onefold.collect.events.decode import decode_batch
 from onefold.config import CollectSettings
 from onefold.errors import InputError
@@ -77,6 +78,34 @@ def test_a_batch_mixing_both_paths_keeps_order_rejects_and_positions() -> None:
     assert [orjson.loads(line) for line in out.lines] == [_general(e, SENT_AT) for e in (batch[0], batch[1], batch[3])]
     assert [(r.row_number, r.reason) for r in out.rejected] == [
         (3, _general(batch[2], SENT_AT)), (5, _general(batch[4], SENT_AT))]
+
+
+class _NotCalled:
+    def decode(self, body: bytes) -> Any:
+        raise AssertionError("the batch should have been decoded in one pass")
+
+
+def test_a_batch_of_sdk_shaped_events_is_decoded_in_one_pass_and_stores_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(decode_module, "_envelope", _NotCalled())
+    out = decode_batch(orjson.dumps({"batch": SDK_SHAPED, "sentAt": SENT_AT, "writeKey": "k"}),
+                       settings=CollectSettings(), received_at=NOW)
+    assert out.write_key == "k" and not out.rejected
+    assert out.message_ids == [e["messageId"] for e in SDK_SHAPED]
+    assert [orjson.loads(line) for line in out.lines] == [_general(e, SENT_AT) for e in SDK_SHAPED]
+
+
+@pytest.mark.parametrize("late", [GENERAL_ONLY[i] for i in (4, 5, 6, 7)], ids=lambda e: e["messageId"])
+def test_an_event_a_rule_sends_to_the_general_path_mid_batch_is_handed_over_alone(late: dict[str, Any]) -> None:
+    """These decode as TypedEvent, so the one-pass decode succeeds and only a rule declines them."""
+    batch = [SDK_SHAPED[0], SDK_SHAPED[1], late, SDK_SHAPED[2]]
+    out = decode_batch(orjson.dumps({"batch": batch, "sentAt": SENT_AT}), settings=CollectSettings(), received_at=NOW)
+    expected = _general(late, SENT_AT)
+    kept = [e for e in batch if e is not late or not isinstance(expected, str)]
+    assert out.message_ids == [e["messageId"] for e in kept]
+    assert [orjson.loads(line) for line in out.lines] == [_general(e, SENT_AT) for e in kept]
+    assert [(r.row_number, r.reason) for r in out.rejected] == ([(3, expected)] if isinstance(expected, str) else [])
 
 
 def test_a_server_generated_message_id_is_the_one_stored() -> None:
