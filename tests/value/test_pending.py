@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from onefold.value.pending import loss_after, pending_return_loss
+from onefold.value.pending import loss_after, pending_order_loss, pending_return_loss
 
 
 def _book(rng: np.random.Generator, n: int, returner: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -66,3 +66,33 @@ def test_late_parcels_are_developed_apart() -> None:
     pooled, _ = loss_after(age, total, lag[seen], total[seen], age[seen])
     assert abs((total[late] * split)[young[late]].sum() / truth - 1) < 0.2
     assert (total * pooled)[young].sum() / truth < 0.7
+
+
+def test_fresh_orders_do_not_dilute_the_customers_ratio() -> None:
+    """A customer whose orders are all too young to have come back has seen no return *yet*: her
+    ratio must be judged against what her orders should have lost by now, not her whole spend. A
+    rule diluting it by the fresh spend expects about a third too little from new buyers."""
+    rng = np.random.default_rng(11)
+    n_old, n_new = 3_000, 3_000
+    old_profile = rng.integers(0, n_old, 40_000)
+    profile = np.concatenate([old_profile, np.arange(n_old, n_old + n_new)])
+    age = np.concatenate([rng.uniform(0, 400, len(old_profile)), rng.uniform(0, 25, n_new)])
+    total = rng.gamma(2.0, 30.0, len(profile))
+    back = rng.random(len(profile)) < 0.2
+    lag = rng.uniform(0, 30, len(profile))
+    seen = back & (lag <= age)
+    pending = pending_return_loss(n_old + n_new, profile, age, total, profile[seen], lag[seen], total[seen], age[seen])
+    to_come = back & ~seen
+    truth = np.bincount(profile[to_come], total[to_come], minlength=n_old + n_new)
+    new = np.arange(n_old + n_new) >= n_old
+    assert pending[new].sum() / truth[new].sum() == pytest.approx(1.0, rel=0.1)
+    assert pending.sum() / truth.sum() == pytest.approx(1.0, rel=0.08)
+
+
+def test_per_order_loss_sums_to_the_profiles() -> None:
+    rng = np.random.default_rng(3)
+    profile, age, total, back, lag, seen = _book(rng, 5_000, rng.random(50) < 0.1)
+    args = (50, profile, age, total, profile[seen], lag[seen], 0.5 * total[seen], age[seen])
+    per_order = pending_order_loss(*args)
+    assert np.all(per_order[age >= 31] == 0)
+    assert np.bincount(profile, per_order, minlength=50) == pytest.approx(pending_return_loss(*args))

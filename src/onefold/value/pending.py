@@ -13,9 +13,11 @@ ahead), the share of order value lost to returns *after* age ``a``,
     F(a) = Σ_{returns r of developed orders, lag_r > a} loss_r / Σ_{developed orders} total,
 
 with loss = refund − cost of the goods back in stock. An order of age ``a`` at the cutoff is expected
-to lose ``total × F(a) × k_i`` more, where ``k_i`` is the customer's loss ratio relative to the
-population's, shrunk with a prior worth two average orders (returns.py): serial returners' parcels
-come back more often than others'. Parcels that came (or are) later than promised are developed
+to lose ``total × F(a) × k_i`` more, where ``k_i`` is the customer's losses seen so far over what
+the development says her orders should have lost by now (Σ total × (F(0) − F(age))), relative to
+the population's and shrunk with a prior worth two average orders (returns.py, a Cape Cod-style
+credibility): serial returners' parcels come back more often than others', and fresh orders, not
+yet returnable, must not count as exposure. Parcels that came (or are) later than promised are developed
 apart from the others when the orders say so: they are sent back more often.
 """
 
@@ -33,13 +35,20 @@ LAG_QUANTILE = 0.995
 def loss_after(order_age: np.ndarray, order_total: np.ndarray, return_lag: np.ndarray, return_loss: np.ndarray,
                return_order_age: np.ndarray) -> tuple[np.ndarray, float]:
     """(F(age) per order, the development window in days). Ages and lags in days (float)."""
+    share, _, window = _development(order_age, order_total, return_lag, return_loss, return_order_age)
+    return share, window
+
+
+def _development(order_age: np.ndarray, order_total: np.ndarray, return_lag: np.ndarray, return_loss: np.ndarray,
+                 return_order_age: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """(F(age) per order, F of a fresh order (the whole loss share), the development window in days)."""
     if return_lag.size == 0:
-        return np.zeros(len(order_age)), 0.0
+        return np.zeros(len(order_age)), 0.0, 0.0
     window = float(min(max(np.quantile(return_lag, LAG_QUANTILE), 1.0), MAX_LAG_DAYS))
     developed = order_age >= window
     base = float(order_total[developed].sum())
     if base <= 0:
-        return np.zeros(len(order_age)), window
+        return np.zeros(len(order_age)), 0.0, window
     dev = return_order_age >= window
     lags, losses = return_lag[dev], return_loss[dev]
     order = np.argsort(lags)
@@ -47,7 +56,7 @@ def loss_after(order_age: np.ndarray, order_total: np.ndarray, return_lag: np.nd
     # later[j] = loss of returns with sorted index >= j; returns strictly after age a start at
     # the first lag > a.
     share = later[np.searchsorted(lags, order_age, side="right")] / base
-    return np.where(order_age < window, share, 0.0), window
+    return np.where(order_age < window, share, 0.0), float(later[0] / base), window
 
 
 def pending_return_loss(n_profiles: int, order_profile: np.ndarray, order_age: np.ndarray, order_total: np.ndarray,
@@ -65,20 +74,37 @@ def pending_return_loss(n_profiles: int, order_profile: np.ndarray, order_age: n
         order_late, return_late: whether the order (of each return) came later than promised; late
             parcels go back more often, so each group is developed on its own when both are given.
     """
-    share = np.zeros(len(order_age))
+    per_order = pending_order_loss(n_profiles, order_profile, order_age, order_total, return_profile, return_lag,
+                                   return_loss, return_order_age, order_late=order_late, return_late=return_late)
+    return np.bincount(order_profile, per_order, minlength=n_profiles)
+
+
+def pending_order_loss(n_profiles: int, order_profile: np.ndarray, order_age: np.ndarray, order_total: np.ndarray,
+                       return_profile: np.ndarray, return_lag: np.ndarray, return_loss: np.ndarray,
+                       return_order_age: np.ndarray, *, order_late: np.ndarray | None = None,
+                       return_late: np.ndarray | None = None) -> np.ndarray:
+    """Expected loss to returns still to come per order (arguments as ``pending_return_loss``).
+
+    The customer's ratio compares her losses seen so far with what the population's development
+    says her orders should have lost *by now* (Σ total × (F(0) − F(age))), not with her whole spend:
+    an order placed last week has had no time to come back, so counting it as exposure would dilute
+    the ratio of exactly the customers whose orders are pending (a first-time December buyer would
+    count as returning a third less than average, a serial returner's fresh orders would hide her).
+    """
+    after = np.zeros(len(order_age))
+    whole = np.zeros(len(order_age))
     groups = [(order_late, return_late), (~order_late, ~return_late)] if (
         order_late is not None and return_late is not None) else [(np.ones(len(order_age), dtype=bool),
                                                                      np.ones(len(return_lag), dtype=bool))]
     for o_in, r_in in groups:
-        share[o_in], _ = loss_after(order_age[o_in], order_total[o_in], return_lag[r_in], return_loss[r_in],
-                                    return_order_age[r_in])
-    gross = np.bincount(order_profile, order_total, minlength=n_profiles)
+        after[o_in], whole[o_in], _ = _development(order_age[o_in], order_total[o_in], return_lag[r_in],
+                                                   return_loss[r_in], return_order_age[r_in])
+    seen_expected = np.bincount(order_profile, order_total * np.maximum(whole - after, 0.0), minlength=n_profiles)
     loss = np.bincount(return_profile, return_loss, minlength=n_profiles)
-    n_orders = max(len(order_total), 1)
-    prior = max(2.0 * float(order_total.sum()) / n_orders, 1e-9)
-    pop = float(loss.sum() / gross.sum()) if gross.sum() > 0 else 0.0
-    relative = shrunk_ratio(loss, gross, prior_weight=prior) / pop if pop > 0 else np.ones(n_profiles)
-    return np.bincount(order_profile, order_total * share, minlength=n_profiles) * relative
+    prior = max(2.0 * float(seen_expected.sum()) / max(len(order_total), 1), 1e-9)
+    pop = float(loss.sum() / seen_expected.sum()) if seen_expected.sum() > 0 else 0.0
+    relative = shrunk_ratio(loss, seen_expected, prior_weight=prior) / pop if pop > 0 else np.ones(n_profiles)
+    return order_total * after * relative[order_profile]
 
 
-__all__ = ["LAG_QUANTILE", "MAX_LAG_DAYS", "loss_after", "pending_return_loss"]
+__all__ = ["LAG_QUANTILE", "MAX_LAG_DAYS", "loss_after", "pending_order_loss", "pending_return_loss"]
