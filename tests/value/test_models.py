@@ -10,7 +10,7 @@ import pytest
 from scipy import integrate
 
 from onefold.errors import ConvergenceError, InputError, NotFittedError
-from onefold.value import BetaGeo, GammaGamma, ParetoNBD, clv, periodic_rate
+from onefold.value import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, clv, periodic_rate
 from onefold.value._base import fingerprint
 
 BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -188,3 +188,22 @@ def test_clv_discounting_and_spend(tmp_path: Path) -> None:
     assert (1 + d) ** (365.25 / 7) == pytest.approx(1.10)
     discounted = clv(m, x, tx, T, spend=[10.0, 10.0], horizon=39, discount_rate=d)  # type: ignore[arg-type]
     assert np.all(discounted < undiscounted) and np.all(discounted > 0.9 * undiscounted)
+
+
+@pytest.mark.parametrize(("cls", "params"), [(BetaGeo, BG), (ParetoNBD, PNBD), (ModifiedBetaGeo, BG)])
+def test_clv_is_the_discounted_sum_of_weekly_expected_purchases(cls: type, params: dict[str, float],
+                                                                 tmp_path: Path) -> None:
+    """clv() factorises E[Y(t)] into a time part and P(alive) and accumulates step by step; it must
+    equal the definition written with the public expected_purchases, duplicates and all."""
+    m = _with(cls, params, tmp_path)
+    x = np.array([0, 2, 2, 7, 0, 30, 2])
+    tx = np.array([0.0, 30.43, 30.43, 35.0, 0.0, 38.0, 12.0])
+    T = np.array([38.86, 38.86, 38.86, 38.86, 20.0, 38.86, 38.86])
+    spend = np.array([10.0, 12.0, 12.0, 5.0, 7.0, 3.0, 12.0])
+    d = periodic_rate(0.10, "W")
+    weeks = np.arange(1, 53)
+    path = np.column_stack([m.expected_purchases(k, x, tx, T) for k in weeks])  # type: ignore[attr-defined]
+    expected = (np.diff(path, axis=1, prepend=0.0) @ (1 + d) ** -weeks) * spend
+    got = clv(m, x, tx, T, spend=spend, horizon=52, discount_rate=d)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert got[1] == got[2] and got[0] != got[4]

@@ -102,17 +102,23 @@ class BetaGeo(FittedModel):
         return self._by_distinct_rows(t, frequency, recency, T)
 
     def _expected(self, ut: np.ndarray, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
+        # The ₂F₁ part depends on (x, T, t) but not t_x: evaluate it once per distinct triple.
+        (fx, fT, ft), _, f_inv = collapse(ux, uT, ut)
+        return self._time_part(ft, fx, fT)[f_inv] * self._alive_part(ux, utx, uT)
+
+    def _alive_part(self, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
+        r, alpha, a, b = self._p()
+        return np.asarray(expit(-_log_dropout_odds(ux, utx, uT, r, alpha, a, b)))
+
+    def _time_part(self, ut: np.ndarray, ux: np.ndarray, uT: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._p()
         z = ut / (alpha + uT + ut)
-        # ₂F₁ depends on (x, T, t) but not t_x: evaluate it once per distinct triple.
-        (fx, fz), _, f_inv = collapse(ux, z)
         with np.errstate(all="ignore"):
-            f = hyp2f1(a + b - 1 - r, a - 1, a + b + fx - 1, fz)[f_inv]
+            f = hyp2f1(a + b - 1 - r, a - 1, a + b + ux - 1, z)
             k = (a - 1) * np.log1p(-z)
             body = -np.expm1(k) + np.exp(k) * (1 - f)  # = 1 − (1−z)^(a−1)·F without cancellation
             lead = (a + b + ux - 1) / (a - 1)
-            out = lead * body * expit(-_log_dropout_odds(ux, utx, uT, r, alpha, a, b))
-        return np.asarray(out)
+        return np.asarray(lead * body)
 
     def expected_purchases_new(self, t: ArrayLike) -> np.ndarray:
         """E[X(t)] for a randomly chosen new customer (FHL 2005 eq. 9)."""

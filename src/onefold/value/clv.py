@@ -20,7 +20,11 @@ PERIODS_PER_YEAR = {"D": 365.25, "W": 365.25 / 7}
 
 
 class TransactionModel(Protocol):
-    def _expected(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray: ...
+    """E[Y(t) | x, t_x, T] factorises as a part in (t, x, T) times P(alive | x, t_x, T)."""
+
+    def _time_part(self, t: np.ndarray, x: np.ndarray, T: np.ndarray) -> np.ndarray: ...
+
+    def _alive_part(self, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> np.ndarray: ...
 
 
 def periodic_rate(annual_rate: float, freq: str) -> float:
@@ -32,14 +36,25 @@ def periodic_rate(annual_rate: float, freq: str) -> float:
     return float((1 + annual_rate) ** (1 / PERIODS_PER_YEAR[freq]) - 1)
 
 
-def expected_purchases_path(model: TransactionModel, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
-                            times: np.ndarray) -> np.ndarray:
-    """E[Y(t)] for each customer (rows) at each time in ``times`` (columns), computed once per distinct
-    (frequency, recency, T) so the cost does not grow with duplicate customers."""
+def discounted_expected_purchases(model: TransactionModel, frequency: ArrayLike, recency: ArrayLike,
+                                  T: ArrayLike, times: np.ndarray, discount: np.ndarray) -> np.ndarray:
+    """Σ_k discount_k · (E[Y(t_k)] − E[Y(t_{k−1})]) per customer, E[Y(0)] = 0.
+
+    P(alive) is computed once per distinct (frequency, recency, T) and the time-dependent part (the
+    costly ₂F₁ of the BG/NBD family) once per distinct (frequency, T) and step; the sum is accumulated
+    step by step, so memory stays linear in the customers whatever the horizon.
+    """
     x, tx, t = check_rfm(frequency, recency, T)
-    (ux, utx, ut), _, inverse = collapse(x, tx, t)
-    path = np.column_stack([model._expected(np.full(ux.shape, float(k)), ux, utx, ut) for k in times])
-    return path[inverse]
+    (ux, utx, uT), _, inverse = collapse(x, tx, t)
+    (gx, gT), _, g_inv = collapse(ux, uT)
+    alive = model._alive_part(ux, utx, uT)
+    total = np.zeros(ux.size)
+    previous = np.zeros(ux.size)
+    for k, weight in zip(times, discount, strict=True):
+        current = model._time_part(np.full(gx.shape, float(k)), gx, gT)[g_inv] * alive
+        total += (current - previous) * weight
+        previous = current
+    return total[inverse]
 
 
 def clv(
@@ -67,7 +82,5 @@ def clv(
         raise InputError("horizon and step must be positive", location=Location(field="horizon"))
     value = as_array(spend, "spend")
     times = np.arange(step, horizon + step / 2, step)
-    path = expected_purchases_path(model, frequency, recency, T, np.concatenate([[0.0], times]))
-    increments = np.diff(path, axis=1)
     discount = (1 + discount_rate) ** (-times)
-    return np.asarray((increments @ discount) * value)
+    return np.asarray(discounted_expected_purchases(model, frequency, recency, T, times, discount) * value)

@@ -58,11 +58,17 @@ class ModifiedBetaGeo(FittedModel):
         return self._by_distinct_rows(t, frequency, recency, T)
 
     def _expected(self, ut: np.ndarray, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
+        return self._time_part(ut, ux, uT) * self._alive_part(ux, utx, uT)
+
+    def _alive_part(self, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
+        r, alpha, a, b = self._p()
+        return np.asarray(expit(-_log_dead_odds(ux, utx, uT, r, alpha, a, b)))
+
+    def _time_part(self, ut: np.ndarray, ux: np.ndarray, uT: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._p()
         z = ut / (alpha + uT + ut)
         with np.errstate(all="ignore"):
             f = hyp2f1(a + b - r, a - 1, a + b + ux, z)
             k = (a - 1) * np.log1p(-z)
             body = -np.expm1(k) + np.exp(k) * (1 - f)
-            out = (a + b + ux) / (a - 1) * body * expit(-_log_dead_odds(ux, utx, uT, r, alpha, a, b))
-        return np.asarray(out)
+        return np.asarray((a + b + ux) / (a - 1) * body)

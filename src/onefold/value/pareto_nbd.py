@@ -81,8 +81,14 @@ class ParetoNBD(FittedModel):
         return self._by_distinct_rows(t, frequency, recency, T)
 
     def _expected(self, ut: np.ndarray, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
+        return self._time_part(ut, ux, uT) * self._alive_part(ux, utx, uT)
+
+    def _alive_part(self, ux: np.ndarray, utx: np.ndarray, uT: np.ndarray) -> np.ndarray:
+        return np.asarray(expit(-self._log_dead_odds(ux, utx, uT)))
+
+    def _time_part(self, ut: np.ndarray, ux: np.ndarray, uT: np.ndarray) -> np.ndarray:
         r, alpha, s, beta = self._p()
         log_ratio = np.log(beta + uT + ut) - np.log(beta + uT)
         # (1 − e^{−(s−1)L})/(s−1) → L as s → 1.
         factor = -np.expm1(-(s - 1) * log_ratio) / (s - 1) if abs(s - 1) > 1e-9 else log_ratio
-        return np.asarray((r + ux) * (beta + uT) / (alpha + uT) * factor * expit(-self._log_dead_odds(ux, utx, uT)))
+        return np.asarray((r + ux) * (beta + uT) / (alpha + uT) * factor)
