@@ -53,10 +53,11 @@ class MatchOptions:
     """An email/phone/id on more records than this is treated as shared junk, not evidence."""
     u_sample_pairs: int = 30_000
     """Random pairs used to estimate u."""
-    duckdb_memory_limit: str = "768MB"
+    duckdb_memory_limit: str = "512MB"
     """DuckDB's buffer pool for `identity match` (blocking, pair generation). Left at DuckDB's default
     (80 % of RAM) it keeps caching while NumPy holds the comparisons; on 1M synthetic records 768MB
-    took the process peak from 2,131 to 1,930 MB for ~15 % more time (bench/README.md, Identity)."""
+    took the process peak from 2,131 to 1,930 MB for ~15 % more time, and 512MB to 1,644–1,652 MB for
+    ~10 % more again (27.4 → 30.8–31.7 s on an idle machine; bench/README.md, Identity)."""
     chain_support: float = 0.5
     """Share of the smaller cluster that must link across before two clusters merge."""
     workers: int = -1
