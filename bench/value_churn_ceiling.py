@@ -26,23 +26,16 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from onefold.demo import generate, timeline
-from onefold.demo.behaviour import make_behaviour
-from onefold.demo.catalog import make_catalog, make_stores
-from onefold.demo.orders import CANCELLED, make_orders, simulate_purchases
-from onefold.demo.people import make_persons
+from onefold.demo.orders import CANCELLED
+from onefold.demo.world import draw_commerce
 
 R, ALPHA_WEEKS, A, B = 0.9, 365.25 / (3.0 * 7), 1.3, 6.5  # behaviour.py, rates in operational weeks
 
 
 def ceiling(persons: int, seed: int) -> tuple[float, float, int]:
     """(Bayes-optimal AUC, churn rate, buyers), after checking the replay against the truth file."""
-    rng = np.random.default_rng(seed)  # the same draws, in the same order, as demo/api.py
-    people = make_persons(rng, persons)
-    catalog = make_catalog(rng, n_products=int(np.clip(persons // 40, 200, 1500)))
-    stores = make_stores(rng, n_stores=16)
-    beh = make_behaviour(rng, people, stores)
-    who, day, _ = simulate_purchases(rng, beh, people.birth_day)
-    orders, _ = make_orders(rng, beh, catalog, len(stores.store_id), who, day)
+    world = draw_commerce(np.random.default_rng(seed), persons)  # the same draws as demo generate
+    orders = world.orders
     live = orders.status != CANCELLED
     seen, ahead = live & orders.observed, live & ~orders.observed
     weeks = timeline.to_operational((orders.ordered_s - timeline.OBS_START_S) / timeline.DAY_S) / 7

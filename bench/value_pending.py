@@ -22,25 +22,17 @@ import argparse
 import numpy as np
 
 from onefold.demo import timeline
-from onefold.demo.behaviour import make_behaviour
-from onefold.demo.catalog import make_catalog, make_stores
-from onefold.demo.orders import CANCELLED, STATUSES, Lines, Orders, make_orders, simulate_purchases
-from onefold.demo.people import make_persons
+from onefold.demo.orders import CANCELLED, STATUSES, Lines, Orders
 from onefold.demo.returns import Returns, make_returns
+from onefold.demo.world import draw_commerce
 from onefold.demo.writer import NO_TIME
 from onefold.value.pending import pending_order_loss
 
 
 def replay(persons: int, seed: int):  # noqa: ANN201 - the generator's own objects
     """The generator's world up to its returns, drawn exactly as ``demo.api.generate`` draws it."""
-    rng = np.random.default_rng(seed)
-    people = make_persons(rng, persons)
-    catalog = make_catalog(rng, n_products=int(np.clip(persons // 40, 200, 1500)))
-    stores = make_stores(rng, n_stores=16)
-    beh = make_behaviour(rng, people, stores)
-    who, day, _ = simulate_purchases(rng, beh, people.birth_day)
-    orders, lines = make_orders(rng, beh, catalog, len(stores.store_id), who, day)
-    return beh, catalog, orders, lines, make_returns(rng, beh, catalog, orders, lines)
+    w = draw_commerce(np.random.default_rng(seed), persons)
+    return w.beh, w.catalog, w.orders, w.lines, w.returns
 
 
 def line_loss(returns_: Returns, lines: Lines, cost_cents: np.ndarray, *, after: bool) -> np.ndarray:

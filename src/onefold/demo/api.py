@@ -16,19 +16,16 @@ import numpy as np
 import orjson
 
 from onefold.demo import export, truth
-from onefold.demo.behaviour import SOURCES, make_behaviour
-from onefold.demo.catalog import make_catalog, make_stores
+from onefold.demo.behaviour import SOURCES
 from onefold.demo.emails import make_email_activity
 from onefold.demo.engagement import make_consents, make_inventory, make_visits
 from onefold.demo.events import make_events, write_events
 from onefold.demo.expected import expected_future
 from onefold.demo.fade import engaged_until
-from onefold.demo.orders import make_orders, simulate_purchases
-from onefold.demo.people import make_persons
 from onefold.demo.records import make_records, share_loyalty_with_app, ticket_source
-from onefold.demo.returns import make_returns
 from onefold.demo.tickets import make_tickets
 from onefold.demo.truth_files import truth_tables
+from onefold.demo.world import draw_commerce
 from onefold.demo.writer import write_csv
 from onefold.errors import InputError
 
@@ -76,16 +73,9 @@ def generate(out_dir: Path | str, *, customers: int, seed: int,
     rng = np.random.default_rng(seed)
     summary = GenerationSummary(out, seed, customers)
 
-    step("people")
-    persons = make_persons(rng, customers)
-    catalog = make_catalog(rng, n_products=int(np.clip(customers // 40, 200, 1500)))
-    stores = make_stores(rng, n_stores=16)
-    beh = make_behaviour(rng, persons, stores)
-    step("orders")
-    person, day, left_day = simulate_purchases(rng, beh, persons.birth_day)
-    orders, lines = make_orders(rng, beh, catalog, len(stores.store_id), person, day)
-    step("returns")
-    returns_ = make_returns(rng, beh, catalog, orders, lines)
+    world = draw_commerce(rng, customers, step)
+    persons, catalog, stores, beh = world.persons, world.catalog, world.stores, world.beh
+    left_day, orders, lines, returns_ = world.left_day, world.orders, world.lines, world.returns
     step("tickets")
     tickets = make_tickets(rng, beh, persons.birth_day, orders, returns_, lines.order)
     step("records")
