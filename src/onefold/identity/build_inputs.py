@@ -20,13 +20,18 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import JaroWinkler
 
+from onefold.identity.constraints import cannot_link
 from onefold.identity.duck import NORMALIZE_SQL
-from onefold.identity.graph import DETERMINISTIC_WEIGHT, Edge
+from onefold.identity.graph import DETERMINISTIC_WEIGHT, Edge, Identifiers, resolve
 from onefold.identity.nicknames import CANONICAL
 from onefold.identity.profile_ids import RecordKey
 
 if TYPE_CHECKING:
+    import sqlite3
+
     import duckdb
+
+    from onefold.config import IdentitySettings
 
 # The same normalisation as probabilistic matching, so both kinds of edge agree on a value.
 _EMAIL = NORMALIZE_SQL["email"]
@@ -73,6 +78,22 @@ def read_nodes(con: duckdb.DuckDBPyConnection) -> Nodes:
     """The records of _of_nodes in node order."""
     rows = con.execute("SELECT record_type, source, record_id, coalesce(first_seen, '') FROM _of_nodes ORDER BY node").fetchall()
     return Nodes([(r[0], r[1], r[2]) for r in rows], [r[3] for r in rows])
+
+
+def resolve_members(state: sqlite3.Connection, keys: list[RecordKey], edges: list[Edge], settings: IdentitySettings,
+                    identifiers: Identifiers) -> list[list[int]]:
+    """The profiles of ``keys`` as lists of node indexes, ordered by their first record key: the graph
+    resolved under the workspace's cannot-links, identifier priority and per-type limits. Full and
+    incremental builds both call this, so a component resolves the same way in either."""
+    index = {key: i for i, key in enumerate(keys)}
+    constraints = [(index[a], index[b]) for a, b in cannot_link(state) if a in index and b in index]
+    groups = resolve(len(keys), edges, constraints,
+                     weak=[k[0] == "anonymous_id" for k in keys], strong=[k[0] == "user_id" for k in keys],
+                     priority=settings.realtime_priority, limits=settings.realtime_limits, identifiers=identifiers)
+    clusters: dict[int, list[int]] = {}
+    for i, label in enumerate(groups):
+        clusters.setdefault(label, []).append(i)
+    return sorted(clusters.values(), key=lambda m: keys[min(m)])
 
 
 def identifier_value_rows(con: duckdb.DuckDBPyConnection, kind: str, blocked: list[str], *,

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from onefold.identity.build_inputs import CUSTOMER_FIELDS, deterministic_edges, load_nodes
+from onefold.identity.build_inputs import CUSTOMER_FIELDS, deterministic_edges, load_nodes, resolve_members
 from onefold.identity.build_output import (
     alias_table,
     follow,
@@ -39,9 +39,8 @@ from onefold.identity.build_output import (
     write_ledger,
     write_table,
 )
-from onefold.identity.constraints import cannot_link
 from onefold.identity.duck import load_records
-from onefold.identity.graph import Edge, resolve
+from onefold.identity.graph import Edge
 from onefold.identity.graph_store import (
     components,
     store_content,
@@ -89,17 +88,8 @@ def _identity(ctx: BuildContext) -> None:
     links: list[Edge] = []
     review, model = _probabilistic_edges(ctx, edges, links, threshold=settings.match_threshold)
     write_table(con, "identity_model", model_row(ctx, model, incremental=False, resolved=len(nodes.keys)))
-    index = {key: i for i, key in enumerate(nodes.keys)}
-    constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
     ctx.progress("resolving the graph", 0.7)
-    labels = resolve(len(nodes.keys), edges, constraints,
-                     weak=[k[0] == "anonymous_id" for k in nodes.keys], strong=[k[0] == "user_id" for k in nodes.keys],
-                     priority=settings.realtime_priority, limits=settings.realtime_limits,
-                     identifiers=evidence.identifiers)
-    clusters: dict[int, list[int]] = {}
-    for i, label in enumerate(labels):
-        clusters.setdefault(label, []).append(i)
-    members = sorted(clusters.values(), key=lambda m: nodes.keys[min(m)])
+    members = resolve_members(ctx.state, nodes.keys, edges, settings, evidence.identifiers)
     # One id space: an event identifier claims its real-time profile's id (newer than the last build).
     realtime = realtime_claims(ctx.state, nodes.keys)
     claims = {**previous, **realtime.owner}

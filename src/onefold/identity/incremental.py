@@ -45,6 +45,7 @@ from onefold.identity.build_inputs import (
     deterministic_edges,
     identifier_value_rows,
     read_nodes,
+    resolve_members,
 )
 from onefold.identity.build_output import (
     alias_table,
@@ -62,7 +63,7 @@ from onefold.identity.build_output import (
 )
 from onefold.identity.clustering import cluster
 from onefold.identity.constraints import cannot_link
-from onefold.identity.graph import Edge, resolve
+from onefold.identity.graph import Edge
 from onefold.identity.graph_store import (
     STORED_TABLES,
     components,
@@ -120,15 +121,7 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
                      min_weight=math.log2(options.threshold / (1 - options.threshold)),
                      support=options.chain_support).labels
     edges.extend(e for e in links if labels[e.a] == labels[e.b])
-    constraints = [(index[a], index[b]) for a, b in cannot_link(ctx.state) if a in index and b in index]
-    groups = resolve(len(nodes.keys), edges, constraints,
-                     weak=[k[0] == "anonymous_id" for k in nodes.keys], strong=[k[0] == "user_id" for k in nodes.keys],
-                     priority=settings.realtime_priority, limits=settings.realtime_limits,
-                     identifiers=evidence.identifiers)
-    clusters: dict[int, list[int]] = {}
-    for i, label in enumerate(groups):
-        clusters.setdefault(label, []).append(i)
-    members = sorted(clusters.values(), key=lambda m: nodes.keys[min(m)])
+    members = resolve_members(ctx.state, nodes.keys, edges, settings, evidence.identifiers)
     previous = {(r[0], r[1], r[2]): r[3] for r in con.execute(
         f"SELECT p.{KEY.replace(', ', ', p.')}, p.profile_id FROM prev.main.record_profile p SEMI JOIN _of_nodes n USING ({KEY})").fetchall()}
     created = dict(con.execute("SELECT profile_id, created_at FROM prev.main.profiles WHERE profile_id IN "
