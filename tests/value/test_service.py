@@ -26,24 +26,46 @@ def test_discounted_weeks() -> None:
     assert discounted_weeks(52, d) == pytest.approx(sum((1 + d) ** -k for k in range(1, 53)))
 
 
-def test_split_service_recovers_per_week_and_per_spend_parts() -> None:
+def test_split_service_recovers_per_week_and_per_purchase_parts() -> None:
     from onefold.value.service import split_service
 
     rng = np.random.default_rng(2)
     weeks = rng.uniform(10, 156, 5000)
-    gross = rng.gamma(1.0, 300.0, 5000) * (rng.random(5000) < 0.8)
+    purchases = rng.poisson(weeks / 52 * rng.gamma(0.9, 2.0, 5000))
     background = rng.gamma(2.0, 0.05, 5000)
-    cost = background * weeks + 0.01 * gross + rng.normal(0, 0.5, 5000)
-    per_spend, weekly = split_service(cost, weeks, gross)
-    assert per_spend == pytest.approx(0.01, rel=0.1)
+    cost = background * weeks + 0.7 * purchases + rng.normal(0, 0.5, 5000)
+    per_purchase, weekly = split_service(cost, weeks, purchases)
+    assert per_purchase == pytest.approx(0.7, rel=0.1)
     assert weekly.mean() == pytest.approx(background.mean(), rel=0.1)
-    # the order-driven part no longer rides on the weekly rate of big past spenders
-    assert np.corrcoef(weekly, gross)[0, 1] < 0.1
+    # the order-driven part no longer rides on the weekly rate of frequent past buyers
+    assert np.corrcoef(weekly, purchases)[0, 1] < 0.1
 
 
-def test_split_service_without_spend_is_the_weekly_rate() -> None:
+def test_contacts_per_order_are_not_a_share_of_spend() -> None:
+    """Contacts come per order whatever the basket: regressed on spend, big baskets pull the
+    order-driven cost down and the weekly rate carries the rest into the future (service.py)."""
+    from onefold.value.service import split_service
+
+    rng = np.random.default_rng(3)
+    weeks = rng.uniform(10, 156, 20000)
+    purchases = rng.poisson(weeks / 52 * rng.gamma(0.9, 2.0, 20000))
+    basket = rng.gamma(2.0, 40.0, 20000) * rng.lognormal(0.0, 0.8, 20000)
+    gross = purchases * basket
+    background = rng.gamma(1.0, 0.05, 20000)
+    cost = rng.poisson(background * weeks) + rng.binomial(purchases, 0.1) * 7.0
+    per_purchase, weekly = split_service(cost, weeks, purchases)
+    per_spend, weekly_by_spend = split_service(cost, weeks, gross)
+    true_order_cost = 0.7 * purchases.sum()
+    true_background = float((background * weeks).sum())
+    assert per_purchase * purchases.sum() == pytest.approx(true_order_cost, rel=0.1)
+    assert float((weekly * weeks).sum()) == pytest.approx(true_background, rel=0.05)
+    assert per_spend * gross.sum() < 0.85 * true_order_cost
+    assert float((weekly_by_spend * weeks).sum()) > 1.05 * true_background
+
+
+def test_split_service_without_purchases_is_the_weekly_rate() -> None:
     from onefold.value.service import split_service
 
     cost, weeks = np.array([10.0, 0.0, 5.0]), np.array([52.0, 52.0, 10.0])
-    per_spend, weekly = split_service(cost, weeks, np.zeros(3))
-    assert per_spend == 0.0 and np.allclose(weekly, weekly_service_rate(cost, weeks))
+    per_purchase, weekly = split_service(cost, weeks, np.zeros(3))
+    assert per_purchase == 0.0 and np.allclose(weekly, weekly_service_rate(cost, weeks))

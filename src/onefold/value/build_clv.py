@@ -12,7 +12,7 @@ measured bias on the demo retailer (bench/value_demo.py, bench/README.md):
   Lee recommend fitting by cohort);
 * service cost is projected mostly per week of exposure (service.py): it goes on for customers who
   stopped buying, and for profiles with no order at all; only its order-driven part (one population
-  regression on exposure and spend) follows expected spend;
+  regression on exposure and purchases) follows expected purchases;
 * returns still to come on orders already placed (late-December parcels coming back in January) are
   subtracted (pending.py): CLV models see only purchases yet to come.
 
@@ -96,9 +96,12 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
                        discount_rate=periodic_rate(settings.annual_discount_rate, "W"))
         undiscounted[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon)
 
-    ratio = _margin_ratio(money)[at]
-    weekly_cost, per_spend = _service_rates(exposure, data_start, end, money)
-    ratio = ratio - per_spend  # order-driven service follows spend; the rest is per week (service.py)
+    periods = np.zeros(len(profiles))
+    periods[at] = x + 1
+    weekly_cost, per_purchase = _service_rates(exposure, data_start, end, periods)
+    # Order-driven service comes per purchase; as a share of each purchase's expected spend it joins the
+    # margin ratio, so net CLV stays gross CLV x ratio. The rest is per week (service.py).
+    ratio = _margin_ratio(money)[at] - np.divide(per_purchase, spend, out=np.zeros_like(spend), where=spend > 0)
     for name, values in (("frequency", x), ("recency", tx), ("T", T), ("p_alive", p_alive),
                          ("expected_purchases", purchases), ("expected_spend", spend), ("gross_clv", gross),
                          ("net_value_ratio", ratio), ("net_clv", gross * ratio),
@@ -123,19 +126,18 @@ def _margin_ratio(money: pa.Table) -> np.ndarray:
 
 
 def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date,
-                   money: pa.Table) -> tuple[np.ndarray, float]:
+                   purchases: np.ndarray) -> tuple[np.ndarray, float]:
     """(background service cost per week ahead per profile, aligned with ``_v_money``; service cost
-    per unit of gross spend) (service.py)."""
+    per purchase) (service.py). ``purchases``: periods with an order per profile, as the model counts them."""
     stop = np.datetime64(end + dt.timedelta(days=1), "s")
     first = exposure.column("first_seen").to_numpy(zero_copy_only=False).astype("datetime64[s]")
     if data_start is not None:
         first = np.maximum(first, data_start)
     weeks = np.nan_to_num((stop - first).astype(np.float64) / (7 * 86400.0))
     cost = np.asarray(exposure.column("service_cost").to_numpy(zero_copy_only=False), dtype=np.float64)
-    gross = np.asarray(money.column("gross_revenue").to_numpy(zero_copy_only=False), dtype=np.float64)
-    per_spend, weekly = split_service(cost, weeks, gross)
-    log.info("value: service %.4f per unit of spend, %.3f per week on average", per_spend, float(weekly.mean()))
-    return weekly, per_spend
+    per_purchase, weekly = split_service(cost, weeks, purchases)
+    log.info("value: service %.3f per purchase, %.3f per week on average", per_purchase, float(weekly.mean()))
+    return weekly, per_purchase
 
 
 def _pending_returns(ctx: BuildContext, profiles: np.ndarray, end: dt.date) -> np.ndarray:
