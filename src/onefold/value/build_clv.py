@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -32,9 +33,10 @@ import pyarrow as pa
 from onefold.errors import ConfigError, Location
 from onefold.store.build import BuildContext
 from onefold.value import build_sql as sql
+from onefold.value._base import FittedModel
 from onefold.value.clv import clv, periodic_rate
 from onefold.value.gamma_gamma import GammaGamma
-from onefold.value.pending import pending_return_loss
+from onefold.value.pending import loss_beyond, pending_return_loss
 from onefold.value.predict import MODELS
 from onefold.value.returns import shrunk_ratio
 from onefold.value.seasonality import SeasonalClock
@@ -85,7 +87,11 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
     x, tx, T, m = s.frequency, s.recency, s.T, s.monetary_value
     gg = GammaGamma().fit(x, m)
     spend = gg.expected_spend(x, m)
-    p_alive, purchases, gross, undiscounted = (np.empty(len(x)) for _ in range(4))
+    returns, delivery_days = _returns_at_cutoff(ctx, profiles, end)
+    pending = pending_return_loss(**returns) if returns else np.zeros(len(profiles))
+    log.info("value: returns still to come on placed orders %.2f", float(pending.sum()))
+    beyond_share, relative = _loss_after_horizon(returns, delivery_days, settings.horizon_weeks, len(profiles))
+    p_alive, purchases, gross, undiscounted, beyond = (np.empty(len(x)) for _ in range(5))
     groups = [on_books, ~on_books] if min(on_books.sum(), (~on_books).sum()) >= MIN_COHORT else [np.ones_like(on_books)]
     for g in groups:
         tm = MODELS[settings.transaction_model]().fit(x[g], tx[g], T[g])
@@ -95,34 +101,49 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
         gross[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon,
                        discount_rate=periodic_rate(settings.annual_discount_rate, "W"))
         undiscounted[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon)
+        beyond[g] = _last_weeks_purchases(tm, x[g], tx[g], T[g], clock, end, settings.horizon_weeks,
+                                          len(beyond_share)) @ beyond_share
 
     periods = np.zeros(len(profiles))
     periods[at] = x + 1
     weekly_cost, per_purchase = _service_rates(exposure, data_start, end, periods)
     # Order-driven service comes per purchase; as a share of each purchase's expected spend it joins the
     # margin ratio, so net CLV stays gross CLV x ratio. The rest is per week (service.py).
-    ratio = _margin_ratio(money)[at] - np.divide(per_purchase, spend, out=np.zeros_like(spend), where=spend > 0)
+    ratio = _margin_ratio(money, pending)[at] - np.divide(per_purchase, spend, out=np.zeros_like(spend), where=spend > 0)
+    # Returns dated after the horizon, of orders placed in its last weeks, are not the horizon's money
+    # (as the returns of this December's orders coming in January are): the developed ratio charges them.
+    beyond = beyond * spend * relative[at]
+    log.info("value: returns after the horizon of orders placed in it %.2f", float(beyond.sum()))
+    end_discount = (1 + periodic_rate(settings.annual_discount_rate, "W")) ** -float(settings.horizon_weeks)
     for name, values in (("frequency", x), ("recency", tx), ("T", T), ("p_alive", p_alive),
                          ("expected_purchases", purchases), ("expected_spend", spend), ("gross_clv", gross),
-                         ("net_value_ratio", ratio), ("net_clv", gross * ratio),
-                         ("expected_net_value", undiscounted * ratio)):
+                         ("net_value_ratio", ratio), ("net_clv", gross * ratio + beyond * end_discount),
+                         ("expected_net_value", undiscounted * ratio + beyond)):
         cols[name][at] = values
     _less_service(cols, money, weekly_cost, settings.horizon_weeks, settings.annual_discount_rate)
-    pending = _pending_returns(ctx, profiles, end)
-    log.info("value: returns still to come on placed orders %.2f", float(pending.sum()))
     for name in ("net_clv", "expected_net_value"):
         cols[name] = cols[name] - pending
     return s
 
 
-def _margin_ratio(money: pa.Table) -> np.ndarray:
-    """(Net margin + service cost) / gross revenue per profile, shrunk with a prior of two average orders."""
+def _last_weeks_purchases(tm: FittedModel, x: np.ndarray, tx: np.ndarray, T: np.ndarray, clock: SeasonalClock,
+                          end: dt.date, horizon_weeks: int, weeks: int) -> np.ndarray:
+    """Expected purchases per customer (rows) in each of the horizon's last ``weeks`` calendar weeks
+    (column j: the week ending j weeks before the horizon ends), on the model's seasonal clock."""
+    at = [clock.weeks_after(np.datetime64(end), horizon_weeks - j) for j in range(weeks + 1)]
+    cumulative = np.column_stack([tm.expected_purchases(t, x, tx, T) if t > 0 else np.zeros(len(x)) for t in at])
+    return cumulative[:, :-1] - cumulative[:, 1:] if weeks else np.zeros((len(x), 0))
+
+
+def _margin_ratio(money: pa.Table, pending: np.ndarray) -> np.ndarray:
+    """(Net margin + service cost − returns still to come) / gross revenue per profile, shrunk with a
+    prior of two average orders: the margin of the orders seen, developed (their returns all in)."""
     def col(name: str) -> np.ndarray:
         return np.asarray(money.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
     gross = col("gross_revenue")
     prior = 2.0 * float(gross.sum() / max(col("orders").sum(), 1.0))
-    return shrunk_ratio(col("net_margin") + col("service_cost"), gross, prior_weight=max(prior, 1e-9))
+    return shrunk_ratio(col("net_margin") + col("service_cost") - pending, gross, prior_weight=max(prior, 1e-9))
 
 
 def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date,
@@ -140,9 +161,25 @@ def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt
     return weekly, per_purchase
 
 
-def _pending_returns(ctx: BuildContext, profiles: np.ndarray, end: dt.date) -> np.ndarray:
-    """Loss to returns still to come on orders placed before the cutoff, per profile (pending.py).
-    Ages count from delivery; an order not delivered by the cutoff is at age 0."""
+def _loss_after_horizon(returns: dict[str, Any] | None, delivery_days: np.ndarray, horizon_weeks: int,
+                        n_profiles: int) -> tuple[np.ndarray, np.ndarray]:
+    """(F for an order placed in each of the horizon's last calendar weeks, j = 0 the last one, up to
+    the last week with F > 0; k_i per profile) (pending.py ``loss_beyond``). The return clock starts at
+    delivery, so F is averaged over the delivery times seen (20 quantiles)."""
+    if returns is None:
+        return np.zeros(0), np.ones(n_profiles)
+    lags = np.quantile(delivery_days, np.linspace(0.025, 0.975, 20)) if delivery_days.size else np.zeros(1)
+    placed = 7.0 * np.arange(horizon_weeks) + 3.5  # days before the horizon ends, middle of each week
+    ages = np.maximum(placed[:, None] - lags[None, :], 0.0)
+    share, relative = loss_beyond(**returns, ages=ages.ravel())
+    return np.trim_zeros(share.reshape(ages.shape).mean(axis=1), "b"), relative
+
+
+def _returns_at_cutoff(ctx: BuildContext, profiles: np.ndarray,
+                       end: dt.date) -> tuple[dict[str, Any] | None, np.ndarray]:
+    """Orders and returns as of the cutoff, as pending.py takes them (None without orders), and the
+    days from order to delivery of the delivered orders. Ages count from delivery; an order not
+    delivered by the cutoff is at age 0."""
     stop = np.datetime64(end + dt.timedelta(days=1), "s")
 
     def days_before_stop(col: pa.ChunkedArray) -> np.ndarray:
@@ -153,22 +190,24 @@ def _pending_returns(ctx: BuildContext, profiles: np.ndarray, end: dt.date) -> n
     params = {"stop": dt.datetime.combine(end + dt.timedelta(days=1), dt.time())}
     orders = ctx.con.sql(sql.PENDING_ORDERS, params=params).to_arrow_table()
     if not orders.num_rows:
-        return np.zeros(len(profiles))
+        return None, np.zeros(0)
+    delivery = orders.column("delivery_days").to_numpy(zero_copy_only=False).astype(np.float64)
+    delivery = delivery[np.isfinite(delivery) & (delivery >= 0)]
     rets = ctx.con.sql(sql.PENDING_RETURNS, params=params).to_arrow_table()
     delivered = rets.column("delivered_at").to_numpy(zero_copy_only=False).astype("datetime64[s]")
     returned = rets.column("returned_at").to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    return pending_return_loss(
-        len(profiles),
-        np.searchsorted(profiles, orders.column("profile_id").to_numpy(zero_copy_only=False)),
-        days_before_stop(orders.column("delivered_at")),
-        orders.column("total").to_numpy(zero_copy_only=False).astype(np.float64),
-        np.searchsorted(profiles, rets.column("profile_id").to_numpy(zero_copy_only=False)),
-        np.maximum((returned - delivered).astype(np.float64) / 86400.0, 0.0),
-        np.nan_to_num(rets.column("loss").to_numpy(zero_copy_only=False).astype(np.float64)),
-        days_before_stop(rets.column("arrived_at")),
-        order_late=orders.column("late").to_numpy(zero_copy_only=False).astype(bool),
-        return_late=rets.column("late").to_numpy(zero_copy_only=False).astype(bool),
-    )
+    return {
+        "n_profiles": len(profiles),
+        "order_profile": np.searchsorted(profiles, orders.column("profile_id").to_numpy(zero_copy_only=False)),
+        "order_age": days_before_stop(orders.column("delivered_at")),
+        "order_total": orders.column("total").to_numpy(zero_copy_only=False).astype(np.float64),
+        "return_profile": np.searchsorted(profiles, rets.column("profile_id").to_numpy(zero_copy_only=False)),
+        "return_lag": np.maximum((returned - delivered).astype(np.float64) / 86400.0, 0.0),
+        "return_loss": np.nan_to_num(rets.column("loss").to_numpy(zero_copy_only=False).astype(np.float64)),
+        "return_order_age": days_before_stop(rets.column("arrived_at")),
+        "order_late": orders.column("late").to_numpy(zero_copy_only=False).astype(bool),
+        "return_late": rets.column("late").to_numpy(zero_copy_only=False).astype(bool),
+    }, delivery
 
 
 def _less_service(cols: dict[str, np.ndarray], money: pa.Table, weekly_cost: np.ndarray, horizon: int,

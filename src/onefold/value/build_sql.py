@@ -219,7 +219,8 @@ SELECT LEAST((SELECT MIN(ordered_at) FROM orders), (SELECT MIN(opened_at) FROM t
 # parcel came (or is) later than promised, as of $stop, for pending.py.
 _LATE = ("COALESCE(o.promised_delivery_at < COALESCE(o.delivered_at, $stop::TIMESTAMP), FALSE)")
 PENDING_ORDERS = f"""
-SELECT v.profile_id, o.delivered_at, v.total, {_LATE} AS late
+SELECT v.profile_id, o.delivered_at, v.total, {_LATE} AS late,
+       date_diff('second', o.ordered_at, o.delivered_at) / 86400.0 AS delivery_days
 FROM _v_orders v JOIN orders o ON o.order_id = v.order_id
 """
 PENDING_RETURNS = f"""

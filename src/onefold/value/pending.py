@@ -91,6 +91,36 @@ def pending_order_loss(n_profiles: int, order_profile: np.ndarray, order_age: np
     the ratio of exactly the customers whose orders are pending (a first-time December buyer would
     count as returning a third less than average, a serial returner's fresh orders would hide her).
     """
+    after, whole = _after_and_whole(order_age, order_total, return_lag, return_loss, return_order_age,
+                                    order_late, return_late)
+    relative = _relative_loss(n_profiles, order_profile, order_total, after, whole, return_profile, return_loss)
+    return order_total * after * relative[order_profile]
+
+
+def loss_beyond(n_profiles: int, order_profile: np.ndarray, order_age: np.ndarray, order_total: np.ndarray,
+                return_profile: np.ndarray, return_lag: np.ndarray, return_loss: np.ndarray,
+                return_order_age: np.ndarray, ages: np.ndarray, *, order_late: np.ndarray | None = None,
+                return_late: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(F at ``ages``, each profile's relative loss factor k_i): an order of value v delivered ``ages``
+    days before some date is expected to lose v × F × k_i to returns dated after it.
+
+    Arguments as ``pending_return_loss``. F is developed on late and on-time parcels pooled (a future
+    order's lateness is unknown); k_i is the same factor ``pending_order_loss`` applies.
+    """
+    after, whole = _after_and_whole(order_age, order_total, return_lag, return_loss, return_order_age,
+                                    order_late, return_late)
+    relative = _relative_loss(n_profiles, order_profile, order_total, after, whole, return_profile, return_loss)
+    ages = np.asarray(ages, dtype=np.float64)
+    # Orders of value 0 at the query ages leave the development's base (developed order value) unchanged.
+    share, _, _ = _development(np.concatenate([order_age, ages]), np.concatenate([order_total, np.zeros(len(ages))]),
+                               return_lag, return_loss, return_order_age)
+    return share[len(order_age):], relative
+
+
+def _after_and_whole(order_age: np.ndarray, order_total: np.ndarray, return_lag: np.ndarray, return_loss: np.ndarray,
+                     return_order_age: np.ndarray, order_late: np.ndarray | None,
+                     return_late: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per order, (F(age), F(0)) of its group (late or on time when both flags are given)."""
     after = np.zeros(len(order_age))
     whole = np.zeros(len(order_age))
     groups = [(order_late, return_late), (~order_late, ~return_late)] if (
@@ -99,12 +129,18 @@ def pending_order_loss(n_profiles: int, order_profile: np.ndarray, order_age: np
     for o_in, r_in in groups:
         after[o_in], whole[o_in], _ = _development(order_age[o_in], order_total[o_in], return_lag[r_in],
                                                    return_loss[r_in], return_order_age[r_in])
+    return after, whole
+
+
+def _relative_loss(n_profiles: int, order_profile: np.ndarray, order_total: np.ndarray, after: np.ndarray,
+                   whole: np.ndarray, return_profile: np.ndarray, return_loss: np.ndarray) -> np.ndarray:
+    """k_i: losses seen over what the development says the orders should have lost by now, relative to
+    the population's, shrunk with a prior worth two average orders' expected loss."""
     seen_expected = np.bincount(order_profile, order_total * np.maximum(whole - after, 0.0), minlength=n_profiles)
     loss = np.bincount(return_profile, return_loss, minlength=n_profiles)
     prior = max(2.0 * float(seen_expected.sum()) / max(len(order_total), 1), 1e-9)
     pop = float(loss.sum() / seen_expected.sum()) if seen_expected.sum() > 0 else 0.0
-    relative = shrunk_ratio(loss, seen_expected, prior_weight=prior) / pop if pop > 0 else np.ones(n_profiles)
-    return order_total * after * relative[order_profile]
+    return shrunk_ratio(loss, seen_expected, prior_weight=prior) / pop if pop > 0 else np.ones(n_profiles)
 
 
-__all__ = ["LAG_QUANTILE", "MAX_LAG_DAYS", "loss_after", "pending_order_loss", "pending_return_loss"]
+__all__ = ["LAG_QUANTILE", "MAX_LAG_DAYS", "loss_after", "loss_beyond", "pending_order_loss", "pending_return_loss"]
