@@ -96,3 +96,29 @@ def test_per_order_loss_sums_to_the_profiles() -> None:
     per_order = pending_order_loss(*args)
     assert np.all(per_order[age >= 31] == 0)
     assert np.bincount(profile, per_order, minlength=50) == pytest.approx(pending_return_loss(*args))
+
+
+def test_loss_beyond_uses_the_same_development_and_customer_factor() -> None:
+    """An order delivered ``a`` days before some date loses total × F(a) × k_i after it: F as for the
+    orders seen (late and on-time pooled), k_i as ``pending_order_loss`` applies it."""
+    from onefold.value.pending import loss_beyond
+
+    rng = np.random.default_rng(4)
+    n = 20_000
+    profile, age, total = rng.integers(0, 500, n), rng.uniform(0, 400, n), rng.gamma(2.0, 40.0, n)
+    returner = profile < 50
+    goes_back = rng.random(n) < np.where(returner, 0.6, 0.1)
+    lag = rng.uniform(0, 30, n)
+    seen = goes_back & (lag <= age)
+    args = (500, profile, age, total, profile[seen], lag[seen], total[seen], age[seen])
+    ages = np.array([0.0, 3.0, 12.0, 29.0, 45.0])
+    share, k = loss_beyond(*args, ages=ages)
+    pooled, _ = loss_after(np.concatenate([age, ages]), np.concatenate([total, np.zeros(len(ages))]),
+                           lag[seen], total[seen], age[seen])
+    assert np.allclose(share, pooled[n:])
+    assert share[0] > share[1] > share[2] > share[3] > 0 and share[4] == 0
+    young = pending_order_loss(*args)
+    some = young > 0
+    after, _ = loss_after(age, total, lag[seen], total[seen], age[seen])
+    assert np.allclose(young[some] / (total[some] * after[some]), k[profile[some]])
+    assert k[:50].mean() > 2 * k[50:].mean()  # returners' fresh orders are expected to lose more
