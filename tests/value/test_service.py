@@ -69,3 +69,31 @@ def test_split_service_without_purchases_is_the_weekly_rate() -> None:
     cost, weeks = np.array([10.0, 0.0, 5.0]), np.array([52.0, 52.0, 10.0])
     per_purchase, weekly = split_service(cost, weeks, np.zeros(3))
     assert per_purchase == 0.0 and np.allclose(weekly, weekly_service_rate(cost, weeks))
+
+
+def test_order_and_return_costs_recover_both_parts() -> None:
+    from onefold.value.service import order_and_return_costs
+
+    rng = np.random.default_rng(5)
+    n = 100_000
+    weeks = rng.uniform(10, 156, n)
+    orders = rng.poisson(weeks / 52 * rng.gamma(0.9, 2.0, n))
+    serial = rng.random(n) < 0.05
+    returns = rng.binomial(orders * 2, np.where(serial, 0.8, 0.1))
+    background = rng.gamma(1.0, 0.05, n)
+    cost = rng.poisson(background * weeks) * 6.0 + rng.binomial(orders, 0.05) * 6.0 + rng.binomial(returns, 0.15) * 6.0
+    per_order, per_return = order_and_return_costs(cost, weeks, orders, returns)
+    assert per_order == pytest.approx(0.3, rel=0.2)
+    assert per_return == pytest.approx(0.9, rel=0.15)
+    assert order_and_return_costs(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)) == (0.0, 0.0)
+    # nobody returned anything: no per-return cost to split off
+    assert order_and_return_costs(cost, weeks, orders, np.zeros(n)) == (0.0, 0.0)
+
+
+def test_contacts_still_to_come_on_placed_orders() -> None:
+    """Parcels not yet delivered and returns still to come bring contacts after the cutoff; a customer
+    with nothing in the pipeline gets none."""
+    from onefold.value.service import service_still_to_come
+
+    ahead = service_still_to_come(4, np.array([0, 0, 2]), np.array([0.0, 1.5, 0.5, 0.0]), per_order=0.3, per_return=0.9)
+    assert ahead == pytest.approx([0.6, 1.35, 0.3 + 0.45, 0.0])

@@ -14,7 +14,8 @@ measured bias on the demo retailer (bench/value_demo.py, bench/README.md):
   stopped buying, and for profiles with no order at all; only its order-driven part (one population
   regression on exposure and purchases) follows expected purchases;
 * returns still to come on orders already placed (late-December parcels coming back in January) are
-  subtracted (pending.py): CLV models see only purchases yet to come.
+  subtracted (pending.py): CLV models see only purchases yet to come; so are the contacts still to
+  come about them (parcels not yet delivered, returns still to come; service.py).
 
 The margin ratio (net margin + service cost) / gross revenue is shrunk towards the population's with
 a prior worth two average orders (returns.py), so one returned jacket does not make a customer
@@ -40,7 +41,12 @@ from onefold.value.pending import loss_beyond, pending_return_loss
 from onefold.value.predict import MODELS
 from onefold.value.returns import shrunk_ratio
 from onefold.value.seasonality import SeasonalClock
-from onefold.value.service import discounted_weeks, split_service
+from onefold.value.service import (
+    discounted_weeks,
+    order_and_return_costs,
+    service_still_to_come,
+    split_service,
+)
 from onefold.value.summary import RFMSummary, summarize
 
 log = logging.getLogger(__name__)
@@ -121,6 +127,10 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
                          ("expected_net_value", undiscounted * ratio + beyond)):
         cols[name][at] = values
     _less_service(cols, money, weekly_cost, settings.horizon_weeks, settings.annual_discount_rate)
+    if returns:
+        tickets = _service_on_placed_orders(exposure, data_start, end, money, returns, pending)
+        log.info("value: service still to come on placed orders %.2f", float(tickets.sum()))
+        pending = pending + tickets
     for name in ("net_clv", "expected_net_value"):
         cols[name] = cols[name] - pending
     return s
@@ -146,16 +156,40 @@ def _margin_ratio(money: pa.Table, pending: np.ndarray) -> np.ndarray:
     return shrunk_ratio(col("net_margin") + col("service_cost") - pending, gross, prior_weight=max(prior, 1e-9))
 
 
-def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date,
-                   purchases: np.ndarray) -> tuple[np.ndarray, float]:
-    """(background service cost per week ahead per profile, aligned with ``_v_money``; service cost
-    per purchase) (service.py). ``purchases``: periods with an order per profile, as the model counts them."""
+def _exposure_weeks(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """(weeks on the books in the data up to the cutoff, service cost) per profile, aligned with ``_v_money``."""
     stop = np.datetime64(end + dt.timedelta(days=1), "s")
     first = exposure.column("first_seen").to_numpy(zero_copy_only=False).astype("datetime64[s]")
     if data_start is not None:
         first = np.maximum(first, data_start)
     weeks = np.nan_to_num((stop - first).astype(np.float64) / (7 * 86400.0))
-    cost = np.asarray(exposure.column("service_cost").to_numpy(zero_copy_only=False), dtype=np.float64)
+    return weeks, np.asarray(exposure.column("service_cost").to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def _service_on_placed_orders(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date, money: pa.Table,
+                              returns: dict[str, Any], pending: np.ndarray) -> np.ndarray:
+    """Contacts still to come about orders already placed (service.py ``service_still_to_come``): per
+    parcel not yet delivered, and per return still to come (the expected loss still to come over the
+    mean loss of a return)."""
+    weeks, cost = _exposure_weeks(exposure, data_start, end)
+    n = len(weeks)
+    orders = np.asarray(money.column("orders").to_numpy(zero_copy_only=False), dtype=np.float64)
+    returns_seen = np.bincount(returns["return_profile"], minlength=n).astype(np.float64)
+    per_order, per_return = order_and_return_costs(cost, weeks, orders, returns_seen)
+    loss = returns["return_loss"]
+    mean_loss = float(loss.sum() / loss.size) if loss.size else 0.0
+    to_come = pending / mean_loss if mean_loss > 0 else np.zeros(n)
+    log.info("value: service %.3f per order, %.3f per return", per_order, per_return)
+    # An order not delivered by the cutoff is at age 0 (``_returns_at_cutoff``).
+    undelivered = returns["order_profile"][returns["order_age"] <= 0]
+    return service_still_to_come(n, undelivered, to_come, per_order, per_return)
+
+
+def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date,
+                   purchases: np.ndarray) -> tuple[np.ndarray, float]:
+    """(background service cost per week ahead per profile, aligned with ``_v_money``; service cost
+    per purchase) (service.py). ``purchases``: periods with an order per profile, as the model counts them."""
+    weeks, cost = _exposure_weeks(exposure, data_start, end)
     per_purchase, weekly = split_service(cost, weeks, purchases)
     log.info("value: service %.3f per purchase, %.3f per week on average", per_purchase, float(weekly.mean()))
     return weekly, per_purchase

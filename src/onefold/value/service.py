@@ -68,10 +68,42 @@ def split_service(cost: np.ndarray, weeks: np.ndarray, purchases: np.ndarray, *,
     return float(per_purchase), weekly_service_rate(cost - per_purchase * purchases, weeks, prior_weeks=prior_weeks)
 
 
+def order_and_return_costs(cost: np.ndarray, weeks: np.ndarray, orders: np.ndarray,
+                           returns: np.ndarray) -> tuple[float, float]:
+    """(service cost per order apart from returns, per return): the order-driven cost split by when it
+    comes, from ``cost_i ~ a·weeks_i + b·orders_i + c·returns_i`` (non-negative least squares).
+
+    A parcel's own contacts (where is it, it is late, it is backordered) come around its delivery, a
+    return's with the return. So the contacts still to come on orders already placed are b per parcel
+    not yet delivered plus c per return still to come (``service_still_to_come``)."""
+    from scipy.optimize import nnls
+
+    design = np.column_stack([np.maximum(np.asarray(weeks, dtype=np.float64), 0.0),
+                              np.asarray(orders, dtype=np.float64), np.asarray(returns, dtype=np.float64)])
+    cost = np.asarray(cost, dtype=np.float64)
+    if cost.size == 0 or not np.all(design.any(axis=0)):
+        return 0.0, 0.0
+    scale = np.maximum(np.abs(design).max(axis=0), 1e-12)  # columns of like size for nnls
+    coef, _ = nnls(design / scale, cost)
+    coef = coef / scale
+    return float(coef[1]), float(coef[2])
+
+
+def service_still_to_come(n_profiles: int, undelivered_profile: np.ndarray, returns_to_come: np.ndarray,
+                          per_order: float, per_return: float) -> np.ndarray:
+    """Service cost ahead, per profile, of the orders already placed: their contacts about parcels not
+    yet delivered (``undelivered_profile``: one entry per such order) and about their expected returns
+    still to come (``returns_to_come`` per profile, a count). On the demo retailer these tickets are
+    0.3 % of the horizon's net value (about 1,100 at 20,000 persons), missing before."""
+    undelivered = np.bincount(np.asarray(undelivered_profile, dtype=np.int64), minlength=n_profiles)
+    return per_order * undelivered + per_return * np.asarray(returns_to_come, dtype=np.float64)
+
+
 def discounted_weeks(horizon: float, weekly_discount_rate: float) -> float:
     """Σ (1 + d)^-k over the weeks k = 1..horizon: the present value of 1 per week."""
     weeks = np.arange(1.0, horizon + 0.5)
     return float(np.sum((1 + weekly_discount_rate) ** -weeks))
 
 
-__all__ = ["PRIOR_WEEKS", "discounted_weeks", "split_service", "weekly_service_rate"]
+__all__ = ["PRIOR_WEEKS", "discounted_weeks", "order_and_return_costs", "service_still_to_come", "split_service",
+           "weekly_service_rate"]
