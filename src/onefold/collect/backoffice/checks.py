@@ -292,7 +292,7 @@ def verdict_columns(entity: Entity) -> list[str]:
     return ["e__dup", *(f"r__{i}" for i in range(len(entity.references)))]
 
 
-def verdict_sql(entity: Entity, *, catalog: str = "main") -> str:
+def verdict_sql(entity: Entity, *, catalog: str = "main", duplicates: bool = True) -> str:
     """``CREATE TEMP TABLE verdict``: the ``_ok`` rows rejected for a duplicate key or a reference.
 
     A later row with the same key as an earlier valid row is quarantined (the first one wins), so
@@ -315,6 +315,8 @@ def verdict_sql(entity: Entity, *, catalog: str = "main") -> str:
         f"SELECT c._row, {dup} AS e__dup FROM checked c WHERE c._ok AND ({mine}) IN ({repeated}) "
         f"WINDOW w AS (PARTITION BY {mine} ORDER BY c._row) QUALIFY row_number() OVER w > 1"
     )
+    if not duplicates:  # the keys were proven distinct (``key_order.py``): the check would reject nothing
+        dups = "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS e__dup WHERE false"
     columns = verdict_columns(entity)
     parts = [(columns[0], dups)]
     for column, ref in zip(columns[1:], entity.references, strict=True):

@@ -26,6 +26,7 @@ import orjson
 import pyarrow as pa
 
 from onefold.collect.backoffice.checks import good_rows_sql
+from onefold.collect.backoffice.key_order import KeyOrder
 from onefold.collect.backoffice.prefetch import prefetched
 from onefold.collect.backoffice.readers import FallBack, Reader, open_reader
 from onefold.collect.backoffice.validate import run_checks, to_records
@@ -80,12 +81,15 @@ def import_file(
     reader = open_reader(path, spec, fmt=fmt, mapping=mapping)
     source = path.name
     with RawStore.open(paths, memory_limit=settings.imports.memory_limit, threads=settings.imports.threads) as store:
-        counter = _Counter(reader, source, report)
-        bad = run_checks(store, spec, counter.wrap(prefetched(reader.batches())))
+        # The key order is followed on the read-ahead thread, beside DuckDB, not on its scan.
+        counter = _Counter(reader, source, report, KeyOrder(spec))
+        batches = prefetched(counter.key_order.follow(reader.batches()))
+        bad = run_checks(store, spec, counter.wrap(batches), keys_unique=counter.keys_unique)
         if isinstance(counter.error, FallBack):
             log.warning("%s: fast CSV reader gave up (%s); reading it again slowly", source, counter.error)
-            counter = _Counter(reader, source, report)
-            bad = run_checks(store, spec, counter.wrap(reader.python_batches()))  # type: ignore[attr-defined]
+            counter = _Counter(reader, source, report, KeyOrder(spec))
+            batches = counter.key_order.follow(reader.python_batches())  # type: ignore[attr-defined]
+            bad = run_checks(store, spec, counter.wrap(batches), keys_unique=counter.keys_unique)
         if counter.error is not None:
             raise counter.error
         staged = counter.rows
@@ -120,10 +124,15 @@ class _Counter:
     the stream (the fast reader's FallBack, an InputError about the file) would surface as a generic
     DuckDB error; they are kept here and re-raised (or acted on) once the scan has ended."""
 
-    def __init__(self, reader: Reader, source: str, report: ImportProgress) -> None:
+    def __init__(self, reader: Reader, source: str, report: ImportProgress, key_order: KeyOrder) -> None:
         self.reader, self.source, self.report = reader, source, report
+        self.key_order = key_order
         self.rows = 0
         self.error: FallBack | OnefoldError | None = None
+
+    def keys_unique(self) -> bool:
+        """Whether every row streamed and its keys were proven distinct (see ``key_order.py``)."""
+        return self.error is None and self.key_order.unique
 
     def wrap(self, batches: Iterator[pa.Table]) -> Iterator[pa.Table]:
         try:

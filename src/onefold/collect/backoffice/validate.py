@@ -6,7 +6,7 @@ same row are appended ("; also field qty: ...") so one fix-up pass can correct t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -36,11 +36,16 @@ class BadRow:
     payload: dict[str, object]
 
 
-def run_checks(store: RawStore, entity: Entity, batches: Iterable[pa.Table]) -> list[BadRow]:
-    """Scan ``batches`` once into ``checked``, then ``verdict``; return the failing rows."""
+def run_checks(
+    store: RawStore, entity: Entity, batches: Iterable[pa.Table], *, keys_unique: Callable[[], bool] | None = None
+) -> list[BadRow]:
+    """Scan ``batches`` once into ``checked``, then ``verdict``; return the failing rows.
+
+    ``keys_unique``, asked once the batches are consumed, says whether the keys were proven distinct
+    while they streamed past (``key_order.KeyOrder``); the duplicate check is then skipped."""
     store.stage(entity, batches)
     store.run(checked_sql(entity))
-    store.run(verdict_sql(entity))
+    store.run(verdict_sql(entity, duplicates=not (keys_unique is not None and keys_unique())))
     problems = problem_columns(entity)
     bad: list[BadRow] = []
     n_problem = len(problems)
