@@ -97,3 +97,24 @@ def test_contacts_still_to_come_on_placed_orders() -> None:
 
     ahead = service_still_to_come(4, np.array([0, 0, 2]), np.array([0.0, 1.5, 0.5, 0.0]), per_order=0.3, per_return=0.9)
     assert ahead == pytest.approx([0.6, 1.35, 0.3 + 0.45, 0.0])
+
+
+def test_return_contacts_do_not_take_the_background_into_the_cost_per_purchase() -> None:
+    """Serial returners buy more often and each return may bring a contact: regressed on purchases
+    alone the cost per purchase grows with purchases and the background rate comes out low."""
+    from onefold.value.service import split_service
+
+    rng = np.random.default_rng(1)
+    n = 20_000
+    weeks = rng.uniform(10, 156, n)
+    serial = rng.random(n) < 0.05
+    purchases = rng.poisson(weeks / 52 * rng.gamma(0.9, 2.0, n) * np.where(serial, 3.0, 1.0))
+    returns = rng.binomial(purchases * 2, np.where(serial, 0.8, 0.1))
+    background = rng.gamma(1.0, 0.05, n)
+    cost = (rng.poisson(background * weeks) + rng.binomial(purchases, 0.05) + rng.binomial(returns, 0.15)) * 6.0
+    true_weekly = 6.0 * background.mean()
+    per_purchase, weekly = split_service(cost, weeks, purchases, returns)
+    assert weekly.mean() == pytest.approx(true_weekly, rel=0.025)
+    assert per_purchase == pytest.approx((cost.sum() - 6.0 * (background * weeks).sum()) / purchases.sum(), rel=0.15)
+    _, weekly_purchases_only = split_service(cost, weeks, purchases)
+    assert weekly_purchases_only.mean() < 0.97 * true_weekly

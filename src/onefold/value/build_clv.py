@@ -112,7 +112,8 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
 
     periods = np.zeros(len(profiles))
     periods[at] = x + 1
-    weekly_cost, per_purchase = _service_rates(exposure, data_start, end, periods)
+    returns_seen = np.bincount(returns["return_profile"], minlength=len(profiles)) if returns else None
+    weekly_cost, per_purchase = _service_rates(exposure, data_start, end, periods, returns_seen)
     # Order-driven service comes per purchase; as a share of each purchase's expected spend it joins the
     # margin ratio, so net CLV stays gross CLV x ratio. The rest is per week (service.py).
     ratio = _margin_ratio(money, pending)[at] - np.divide(per_purchase, spend, out=np.zeros_like(spend), where=spend > 0)
@@ -186,11 +187,12 @@ def _service_on_placed_orders(exposure: pa.Table, data_start: np.datetime64 | No
 
 
 def _service_rates(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date,
-                   purchases: np.ndarray) -> tuple[np.ndarray, float]:
+                   purchases: np.ndarray, returns: np.ndarray | None) -> tuple[np.ndarray, float]:
     """(background service cost per week ahead per profile, aligned with ``_v_money``; service cost
-    per purchase) (service.py). ``purchases``: periods with an order per profile, as the model counts them."""
+    per purchase) (service.py). ``purchases``: periods with an order per profile, as the model counts
+    them; ``returns``: returns seen per profile."""
     weeks, cost = _exposure_weeks(exposure, data_start, end)
-    per_purchase, weekly = split_service(cost, weeks, purchases)
+    per_purchase, weekly = split_service(cost, weeks, purchases, returns)
     log.info("value: service %.3f per purchase, %.3f per week on average", per_purchase, float(weekly.mean()))
     return weekly, per_purchase
 
