@@ -60,6 +60,15 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool, edits
         clock["wall"], clock["cpu"] = time.perf_counter() - wall, time.process_time() - cpu
         clock["rss_after_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+    timed_step.carried_tables = getattr(step, "carried_tables", ())  # type: ignore[attr-defined]
+    seeded: dict[str, float] = {}
+    seed = seed_step(customers, identify_events(customers))
+
+    def timed_seed(ctx: BuildContext) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        seed(ctx)
+        seeded["wall"], seeded["cpu"] = time.perf_counter() - wall, time.process_time() - cpu
+
     phases: list[tuple[str, float, float]] = []
 
     def progress(step_name: str, message: str, _fraction: float) -> None:
@@ -69,8 +78,12 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool, edits
     paths = WorkspacePaths(Path(root))
     state = open_state(paths)
     try:
-        run_build(paths, load_settings(paths.root), state,
-                  [("seed", seed_step(customers, identify_events(customers))), ("identity", timed_step)], progress=progress)
+        wall, cpu = time.perf_counter(), time.process_time()
+        run_build(paths, load_settings(paths.root), state, [("seed", timed_seed), ("identity", timed_step)],
+                  progress=progress)
+        # The whole build as a user waits for it (file copy, identity, checkpoint, swap), less the seeding.
+        clock["build_wall"] = time.perf_counter() - wall - seeded["wall"]
+        clock["build_cpu"] = time.process_time() - cpu - seeded["cpu"]
     finally:
         state.close()
     spent: dict[str, tuple[float, float]] = {}
@@ -122,6 +135,8 @@ def main() -> None:
             shutil.copytree(base, root / name)
         inc_m, inc = measure_in_subprocess("incremental", _Job(str(root / "incremental"), people, True, args.edits))
         if args.skip_full:
+            print(f"whole build less seeding (run_build: file copy, identity, checkpoint, swap): "
+                  f"{inc['build_wall']:.2f} s wall, {inc['build_cpu']:.2f} s CPU")
             print(f"incremental: {inc['wall']:.2f} s wall, {inc['cpu']:.2f} s CPU, peak {inc_m.peak_mb:.0f} MB "
                   f"(RSS peak {inc['rss_before_mb']:.0f} MB before the step, {inc['rss_after_mb']:.0f} MB after)")
             for name, (wall, cpu) in inc["phases"].items():
@@ -139,10 +154,14 @@ def main() -> None:
         print_table(
             f"identity build: {new:,} new customer records into {built['customers']:,} "
             f"({len(b):,} records with event identifiers); first build {base_seconds:.1f} s",
-            ["run", "identity step s (wall)", "CPU s", "peak MB (process)", "F1 vs truth", "agrees with full"],
-            [["incremental", inc["wall"], inc["cpu"], inc_m.peak_mb, _f1(inc["mapping"], truth), f"{agree:.4%}"],
-             ["full rebuild (peer)", full["wall"], full["cpu"], full_m.peak_mb, _f1(full["mapping"], truth), "—"],
-             ["full ÷ incremental", full["wall"] / inc["wall"], full["cpu"] / inc["cpu"], "", "", ""]],
+            ["run", "identity step s (wall)", "CPU s", "whole build s (wall)", "CPU s", "peak MB (process)",
+             "F1 vs truth", "agrees with full"],
+            [["incremental", inc["wall"], inc["cpu"], inc["build_wall"], inc["build_cpu"], inc_m.peak_mb,
+              _f1(inc["mapping"], truth), f"{agree:.4%}"],
+             ["full rebuild (peer)", full["wall"], full["cpu"], full["build_wall"], full["build_cpu"], full_m.peak_mb,
+              _f1(full["mapping"], truth), "—"],
+             ["full ÷ incremental", full["wall"] / inc["wall"], full["cpu"] / inc["cpu"],
+              full["build_wall"] / inc["build_wall"], full["build_cpu"] / inc["build_cpu"], "", "", ""]],
         )
         names = list(dict.fromkeys([*inc["phases"], *full["phases"]]))
         print_table("where the identity step spends its time (s wall / CPU, from its progress messages)",

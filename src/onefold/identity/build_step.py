@@ -51,6 +51,7 @@ from onefold.identity.graph_store import (
     store_values,
 )
 from onefold.identity.incremental import content_columns, resolve_incrementally
+from onefold.identity.incremental_write import CARRIED
 from onefold.identity.match_settings import match_options
 from onefold.identity.matcher import match_records
 from onefold.identity.normalize import Blocklist
@@ -63,16 +64,25 @@ from onefold.store.build import BuildContext, BuildStep, register_arrow
 log = logging.getLogger(__name__)
 
 
-def make_identity_step(*, incremental: bool = True) -> BuildStep:
-    """The identity build step; ``incremental=False`` always re-estimates and rescores everything."""
+class IdentityStep:
+    """The identity build step. Incremental, it carries its large tables (`incremental_write.CARRIED`):
+    `run_build` starts the new warehouse from the previous one and the step updates their rows in place."""
 
-    def step(ctx: BuildContext) -> None:
+    def __init__(self, *, incremental: bool) -> None:
+        self.incremental = incremental
+        self.carried_tables: tuple[str, ...] = CARRIED if incremental else ()
+
+    def __call__(self, ctx: BuildContext) -> None:
         golden_rules(ctx)  # a bad survivorship setting fails before any work
-        if incremental and resolve_incrementally(ctx):
+        if self.incremental and resolve_incrementally(ctx):
             return
         _identity(ctx)
 
-    return step
+
+def make_identity_step(*, incremental: bool = True) -> BuildStep:
+    """The identity build step; ``incremental=False`` always re-estimates and rescores everything
+    (and writes every table anew)."""
+    return IdentityStep(incremental=incremental)
 
 
 def _identity(ctx: BuildContext) -> None:

@@ -17,7 +17,8 @@ touched components are those of
 and resolves only those components and the new records, with the same code as a full build:
 deterministic edges, the chaining guard over all their links (stored and new), the graph with its
 limits and priorities, id assignment (the older id wins). Every other row of record_profile,
-profiles, merge_ledger and the stored graph is copied from the previous build by DuckDB.
+profiles, merge_ledger and the stored graph stays as the previous build wrote it
+(`incremental_write`: the tables are updated in place).
 
 An edit that may take a hot value back under ``hot_key_records`` holders falls back to a full
 build (the value's other holders would turn into evidence for each other).
@@ -33,7 +34,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter
 from datetime import UTC, datetime
 
 import numpy as np
@@ -41,24 +41,19 @@ import pyarrow as pa
 
 from onefold.identity.build_inputs import (
     CUSTOMER_FIELDS,
-    Nodes,
     deterministic_edges,
     identifier_value_rows,
     read_nodes,
     resolve_members,
 )
 from onefold.identity.build_output import (
-    alias_table,
     follow,
     golden_config,
-    golden_rows,
     golden_rules,
     model_row,
     previous_aliases,
     retire,
-    review_table,
     settings_fingerprint,
-    write_ledger,
     write_table,
 )
 from onefold.identity.clustering import cluster
@@ -66,18 +61,15 @@ from onefold.identity.constraints import cannot_link
 from onefold.identity.graph import Edge
 from onefold.identity.graph_store import (
     STORED_TABLES,
-    components,
     link_edges,
     store_content,
-    store_links,
-    store_nodes,
-    store_values,
 )
 from onefold.identity.incremental_match import match_new_records, prepare_new_records
+from onefold.identity.incremental_write import carry_tables, write_profiles, write_review, write_touched
 from onefold.identity.match_settings import match_options
 from onefold.identity.matcher import Trained
 from onefold.identity.normalize import Blocklist
-from onefold.identity.profile_ids import Assignment, RecordKey, assign_ids
+from onefold.identity.profile_ids import RecordKey, assign_ids
 from onefold.identity.profile_space import EVENT_KINDS, publish, realtime_claims
 from onefold.store.build import BuildContext, register_arrow
 
@@ -142,43 +134,15 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
     built = datetime.now(UTC).isoformat(timespec="seconds")
     aliases = previous_aliases(ctx)
     retire(aliases, assignments, previous, realtime.retired, nodes.keys, profile_of, built)
-    _write(ctx, nodes.keys, profile_of, edges, links, built, aliases)
-    write_table(con, "_of_review_new", review_table(matches.keys, matches.decisions.review))
-    con.execute("""CREATE OR REPLACE TABLE main.review_pairs AS
-        SELECT * FROM prev.main.review_pairs r
-          ANTI JOIN _of_rescored a ON r.a_type = 'customer' AND a.source = r.a_source AND a.record_id = r.a_id
-          ANTI JOIN _of_rescored b ON r.b_type = 'customer' AND b.source = r.b_source AND b.record_id = r.b_id
-        UNION ALL BY NAME SELECT * FROM main._of_review_new""")
-    con.execute("DROP TABLE main._of_review_new")
-    _write_profiles(ctx, members, assignments, nodes, previous)
+    carry_tables(ctx)
+    write_touched(ctx, nodes.keys, profile_of, edges, links, built, aliases)
+    write_review(con, matches.keys, matches.decisions)
+    write_profiles(ctx, members, assignments, nodes, previous)
     write_table(con, "identity_model", model_row(ctx, trained.to_json(), incremental=True, resolved=len(nodes.keys)))
     _publish(ctx, realtime, {r: follow(aliases, r) for r in aliases})
     log.info("identity: %d new records, %d pairs compared, %d records re-resolved", _count(con, "_of_new"),
              matches.pairs, len(nodes.keys))
     return True
-
-
-def _write_profiles(ctx: BuildContext, members: list[list[int]], assignments: list[Assignment], nodes: Nodes,
-                    previous: dict[RecordKey, str]) -> None:
-    """Golden rows of the touched profiles; a profile that holds exactly the records it held (and no
-    record saw new events) keeps its previous row, as a full build would compute the same one."""
-    con = ctx.con
-    held = Counter(previous.values())
-    again = {(r[0], r[1], r[2]) for r in con.execute(
-        f"SELECT {KEY} FROM _of_event_seen SEMI JOIN _of_nodes USING ({KEY}) "
-        "UNION ALL SELECT 'customer', source, record_id FROM _of_changed").fetchall()}
-    changed = [(group, a) for group, a in zip(members, assignments, strict=True)
-               if held.get(a.profile_id) != len(group)
-               or any(previous.get(nodes.keys[i]) != a.profile_id or nodes.keys[i] in again for i in group)]
-    kept = {a.profile_id for a in assignments} - {a.profile_id for _, a in changed}
-    register_arrow(con, "_of_replaced", pa.table({"profile_id": pa.array(sorted(set(held) - kept), pa.string())}))
-    register_arrow(con, "_of_out", golden_rows(ctx, [g for g, _ in changed], [a for _, a in changed], nodes))
-    con.execute("""CREATE OR REPLACE TABLE main.profiles AS SELECT * FROM (
-        SELECT * FROM _of_out UNION ALL BY NAME
-        SELECT p.* FROM prev.main.profiles p ANTI JOIN _of_replaced r USING (profile_id) ANTI JOIN _of_out o USING (profile_id))
-        ORDER BY profile_id""")
-    con.unregister("_of_out")
-    con.unregister("_of_replaced")
 
 
 def _stored_model(ctx: BuildContext) -> Trained | None:
@@ -345,42 +309,6 @@ def _taken_elsewhere(con: object, fresh: list[str]) -> bool:
         OR f.profile_id IN (SELECT retired_id FROM prev.main.profile_aliases)""").fetchall()[0]  # type: ignore[attr-defined]
     con.unregister("_of_fresh")  # type: ignore[attr-defined]
     return bool(row and row[0])
-
-
-def _write(ctx: BuildContext, keys: list[RecordKey], profile_of: list[str], edges: list[Edge], links: list[Edge],
-           built: str, aliases: dict[str, tuple[str, str]]) -> None:
-    """Touched rows from this run, every other row copied from the previous build."""
-    con = ctx.con
-    write_table(con, "_of_touched_profiles", pa.table({
-        "record_type": [k[0] for k in keys], "source": [k[1] for k in keys], "record_id": [k[2] for k in keys],
-        "profile_id": pa.array(profile_of, pa.string())}))
-    con.execute(f"""CREATE OR REPLACE TABLE main.record_profile AS
-        SELECT * FROM prev.main.record_profile ANTI JOIN _of_nodes USING ({KEY})
-        UNION ALL SELECT * FROM main._of_touched_profiles""")
-    con.execute("DROP TABLE main._of_touched_profiles")
-    write_table(con, "profile_aliases", alias_table(aliases))
-    write_ledger(con, edges, profile_of, built)
-    con.execute("""INSERT INTO main.merge_ledger SELECT l.* FROM prev.main.merge_ledger l
-        ANTI JOIN _of_nodes n ON n.record_type = l.a_type AND n.source = l.a_source AND n.record_id = l.a_id""")
-    con.execute("""CREATE OR REPLACE TABLE main.identity_records AS SELECT * FROM _of_stored_records
-        UNION ALL BY NAME SELECT * FROM _of_newrec""")
-    con.execute("CREATE OR REPLACE TABLE main.identity_hot AS SELECT * FROM _of_hot")
-    store_values(con, into="_of_values_touched")
-    con.execute(f"""CREATE OR REPLACE TABLE main.identity_values AS
-        SELECT * FROM prev.main.identity_values ANTI JOIN _of_nodes USING ({KEY})
-        UNION ALL SELECT * FROM _of_values_touched""")
-    store_links(con, links, into="_of_links_touched")
-    con.execute("""CREATE OR REPLACE TABLE main.identity_links AS
-        SELECT * FROM prev.main.identity_links l ANTI JOIN _of_nodes n
-            ON n.record_type = 'customer' AND n.source = l.a_source AND n.record_id = l.a_id
-        UNION ALL SELECT * FROM _of_links_touched""")
-    top = con.execute("SELECT coalesce(max(component), -1) + 1 FROM prev.main.identity_nodes").fetchone()
-    store_nodes(con, components(len(keys), edges, links), offset=int(top[0]) if top else 0, into="_of_nodes_touched")
-    con.execute("""CREATE OR REPLACE TABLE main.identity_events AS SELECT message_id FROM prev.main.identity_events
-        UNION ALL SELECT message_id FROM _of_events_new WHERE message_id IS NOT NULL""")
-    con.execute(f"""CREATE OR REPLACE TABLE main.identity_nodes AS
-        SELECT * FROM prev.main.identity_nodes ANTI JOIN _of_nodes USING ({KEY})
-        UNION ALL SELECT * FROM _of_nodes_touched""")
 
 
 def _publish(ctx: BuildContext, realtime_touched: object, aliases: dict[str, str]) -> None:

@@ -3,7 +3,14 @@
 A build opens ``warehouse.duckdb.building`` read-write, attaches the landed back-office rows
 (``raw.duckdb``) as ``raw`` and the previous warehouse (if any) read-only as ``prev`` — identity uses
 it to keep profile ids stable — runs each step, then renames the file over ``warehouse.duckdb``.
-Readers holding the old file keep a consistent snapshot; new readers see the new build.
+Readers holding the old file keep a consistent snapshot; new readers see the new build; a build
+that fails removes its file and leaves the previous warehouse as it was.
+
+A step may name tables it updates in place (`carried_tables`, e.g. identity's graph of a million
+records, of which a build changes a few thousand rows): the new file then starts as a copy of the
+previous one, every other table dropped, so those rows are not written again. Steps see the same
+tables either way, except that a carried table holds the previous build's rows until its step
+replaces or updates it.
 """
 
 from __future__ import annotations
@@ -79,6 +86,14 @@ class BuildContext:
 
 BuildStep = Callable[[BuildContext], None]
 
+CARRIED_TABLES = "carried_tables"
+"""Attribute of a build step: names of main tables it updates in place rather than writing anew."""
+
+
+def carried_tables(steps: list[tuple[str, BuildStep]]) -> set[str]:
+    """Tables the steps update in place (each step's optional ``carried_tables`` attribute)."""
+    return {table for _, step in steps for table in getattr(step, CARRIED_TABLES, ())}
+
 
 def run_build(
     paths: WorkspacePaths,
@@ -88,21 +103,31 @@ def run_build(
     *,
     progress: Callable[[str, str, float], None] | None = None,
 ) -> Path:
-    """Run ``steps`` into a fresh warehouse file and swap it in. Returns the warehouse path."""
+    """Run ``steps`` into a new warehouse file (a copy of the previous one when a step carries tables,
+    see module docstring) and swap it in. Returns the warehouse path."""
     target = paths.warehouse_db
     building = target.with_name(target.name + ".building")
-    for leftover in (building, building.with_name(building.name + ".wal")):
+    # ".prev": the snapshot builds before in-place updates copied the previous warehouse to.
+    for leftover in (building, building.with_name(building.name + ".wal"), target.with_name(target.name + ".prev")):
         leftover.unlink(missing_ok=True)
-    con = connect_duckdb(building)
+    has_previous = target.exists()
+    carried = carried_tables(steps) if has_previous else set()
+    try:
+        if carried:
+            shutil.copyfile(target, building)
+        con = connect_duckdb(building)
+    except BaseException:
+        building.unlink(missing_ok=True)
+        raise
     try:
         if paths.raw_db.exists():
             con.execute(f"ATTACH '{_quote_path(paths.raw_db)}' AS raw (READ_ONLY)")
-        has_previous = target.exists()
         if has_previous:
-            # Copy so the previous build stays readable for the server while we read from it.
-            snapshot = target.with_name(target.name + ".prev")
-            shutil.copyfile(target, snapshot)
-            con.execute(f"ATTACH '{_quote_path(snapshot)}' AS prev (READ_ONLY)")
+            # Builds never write the previous file (they replace it), so reading it while the server
+            # does (both read-only) is safe.
+            con.execute(f"ATTACH '{_quote_path(target)}' AS prev (READ_ONLY)")
+        if carried:
+            _drop_all_but(con, carried)
         for name, step in steps:
             def report(message: str, fraction: float, _name: str = name) -> None:
                 if progress:
@@ -116,11 +141,27 @@ def run_build(
     except BaseException:
         con.close()
         building.unlink(missing_ok=True)
+        building.with_name(building.name + ".wal").unlink(missing_ok=True)
         raise
     con.close()
     os.replace(building, target)
-    target.with_name(target.name + ".prev").unlink(missing_ok=True)
     return target
+
+
+def _drop_all_but(con: duckdb.DuckDBPyConnection, carried: set[str]) -> None:
+    """Drop every table and view of the copied warehouse but the carried tables."""
+    database = con.execute("SELECT current_database()").fetchall()[0][0]
+    objects = con.execute("""SELECT 'TABLE', schema_name, table_name FROM duckdb_tables()
+                              WHERE database_name = $db AND NOT internal AND NOT temporary
+                             UNION ALL SELECT 'VIEW', schema_name, view_name FROM duckdb_views()
+                              WHERE database_name = $db AND NOT internal AND NOT temporary""", {"db": database}).fetchall()
+    for kind, schema, name in objects:
+        if schema != "main" or name not in carried:
+            con.execute(f"DROP {kind} IF EXISTS {_identifier(schema)}.{_identifier(name)}")
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _quote_path(path: Path) -> str:
