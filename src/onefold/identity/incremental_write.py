@@ -38,8 +38,9 @@ TOUCHED = "USING _of_nodes n WHERE n.record_type = t.record_type AND n.source = 
 
 def carry_tables(ctx: BuildContext) -> None:
     """Make sure every carried table holds the previous build's rows in the new file."""
+    database = ctx.con.execute("SELECT current_database()").fetchall()[0][0]
     for table in CARRIED:
-        if not ctx.table_exists(table):
+        if not ctx.table_exists(table, catalog=database):
             ctx.con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM prev.main.{table}")
 
 
