@@ -93,6 +93,7 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
     ctx.progress("matching new customer records", 0.2)
     options = match_options(settings)
     fields = dict(CUSTOMER_FIELDS)
+    carry_tables(ctx)
     prepare_new_records(con, fields, junk=Blocklist(settings.blocklist), hot_key_records=settings.hot_key_records)  # type: ignore[arg-type]
     matches = match_new_records(con, fields, trained, options)  # type: ignore[arg-type]
     new_links = [(matches.keys[e.a], matches.keys[e.b], e) for e in matches.decisions.links]
@@ -134,7 +135,6 @@ def resolve_incrementally(ctx: BuildContext) -> bool:
     built = datetime.now(UTC).isoformat(timespec="seconds")
     aliases = previous_aliases(ctx)
     retire(aliases, assignments, previous, realtime.retired, nodes.keys, profile_of, built)
-    carry_tables(ctx)
     write_touched(ctx, nodes.keys, profile_of, edges, links, built, aliases)
     write_review(con, matches.keys, matches.decisions)
     write_profiles(ctx, members, assignments, nodes, previous)

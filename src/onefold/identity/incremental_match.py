@@ -28,9 +28,10 @@ from onefold.store.build import register_arrow
 if TYPE_CHECKING:
     import duckdb
 
-ALL_RECORDS = "_of_allrec"
-"""Temp table: stored and new normalised customer records, values hot in the workspace now NULL
-(materialised once: every blocking rule and every field's counts read it)."""
+ALL_RECORDS = "main.identity_records"
+"""Stored and new normalised customer records, values hot in the workspace now NULL: the stored
+table itself, brought up to date in place by `prepare_new_records` (the build carries it,
+`incremental_write`), so a million records are neither copied nor materialised."""
 
 
 @dataclass
@@ -47,7 +48,8 @@ def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldT
     """Normalise the new customer records (temp _of_new, record_type 'customer', edited ones
     included; temp view _of_stored_records holds the stored records less the edited) into _of_newrec,
     find values that turn hot with them (_of_newhot), the records to match (_of_rescored: the new
-    ones and those holding a value that turned hot) and define the all-records view."""
+    ones and those holding a value that turned hot), and bring the stored records (`ALL_RECORDS`,
+    carried by the build) up to date: edited ones replaced, new ones added, hot values NULL."""
     selects = [f"{NORMALIZE_SQL[FIELD_SPECS[t].normalizer].format(x=f'CAST(c.{quote(c_)} AS VARCHAR)')} AS {quote(c_)}"
                for c_, t in fields.items()]
     table = con.sql(f"""SELECT c.source, c.source_customer_id AS record_id, {', '.join(selects)}
@@ -75,17 +77,18 @@ def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldT
                      SELECT {column} FROM _of_stored_records WHERE {column} IN (SELECT value FROM v)) GROUP BY value)
             SELECT $field, value FROM counts WHERE n > $hot""", {"field": name, "hot": hot_key_records})
     con.execute("CREATE OR REPLACE TEMP TABLE _of_hot AS SELECT * FROM prev.main.identity_hot UNION ALL SELECT * FROM _of_newhot")
-    nulled = ", ".join(
-        f"CASE WHEN {quote(n)} IN (SELECT value FROM _of_hot WHERE field = '{n}') THEN NULL ELSE {quote(n)} END AS {quote(n)}"
-        if FIELD_SPECS[t].identifier else quote(n) for n, t in fields.items())
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {ALL_RECORDS} AS SELECT source, record_id, {nulled} FROM (
-        SELECT * FROM _of_stored_records UNION ALL BY NAME SELECT * FROM _of_newrec)""")
     # A value that turns hot stops being evidence between the stored records holding it too: a full
     # run would compare them without it, so they are matched again, like new records.
     turned = " OR ".join(f"{quote(n)} IN (SELECT value FROM _of_newhot WHERE field = '{n}')"
                          for n, t in fields.items() if FIELD_SPECS[t].identifier) or "false"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_rescored AS SELECT source, record_id FROM _of_newrec
         UNION SELECT source, record_id FROM _of_stored_records WHERE {turned}""")
+    con.execute(f"DELETE FROM {ALL_RECORDS} t USING _of_changed e WHERE e.source = t.source AND e.record_id = t.record_id")
+    con.execute(f"INSERT INTO {ALL_RECORDS} BY NAME SELECT * FROM _of_newrec")
+    for name, field_type in fields.items():
+        if FIELD_SPECS[field_type].identifier:  # as a full build stores them: hot values NULL
+            con.execute(f"UPDATE {ALL_RECORDS} SET {quote(name)} = NULL WHERE {quote(name)} IN "
+                        "(SELECT value FROM _of_hot WHERE field = $field)", {"field": name})
     con.execute(f"""CREATE OR REPLACE TEMP VIEW _of_newrec_clean AS SELECT a.* FROM {ALL_RECORDS} a
         SEMI JOIN _of_rescored n USING (source, record_id)""")
 

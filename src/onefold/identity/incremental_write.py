@@ -42,6 +42,7 @@ def carry_tables(ctx: BuildContext) -> None:
     for table in CARRIED:
         if not ctx.table_exists(table, catalog=database):
             ctx.con.execute(f"CREATE TABLE main.{table} AS SELECT * FROM prev.main.{table}")
+    ctx.con.complete()  # table_exists leaves its one-row result open
 
 
 def write_touched(ctx: BuildContext, keys: list[RecordKey], profile_of: list[str], edges: list[Edge],
@@ -59,8 +60,6 @@ def write_touched(ctx: BuildContext, keys: list[RecordKey], profile_of: list[str
         WHERE n.record_type = t.a_type AND n.source = t.a_source AND n.record_id = t.a_id""")
     write_ledger(con, edges, profile_of, built, into="main._of_ledger_touched")
     _append("merge_ledger", "_of_ledger_touched", con)
-    con.execute("DELETE FROM main.identity_records t USING _of_changed e WHERE e.source = t.source AND e.record_id = t.record_id")
-    con.execute("INSERT INTO main.identity_records BY NAME SELECT * FROM _of_newrec")
     con.execute("CREATE OR REPLACE TABLE main.identity_hot AS SELECT * FROM _of_hot")
     con.execute(f"DELETE FROM main.identity_values t {TOUCHED}")
     store_values(con, into="main._of_values_touched")
