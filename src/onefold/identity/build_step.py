@@ -59,6 +59,7 @@ from onefold.identity.pair_decisions import decide_pairs, review_pairs_of
 from onefold.identity.profile_ids import RecordKey, assign_ids
 from onefold.identity.profile_space import publish, realtime_claims
 from onefold.identity.records import RecordSet
+from onefold.identity.stored_blocks import add_block_keys
 from onefold.store.build import BuildContext, BuildStep, register_arrow
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,7 @@ def _probabilistic_edges(ctx: BuildContext, edges: list[Edge], links: list[Edge]
     records = load_records(con, "_of_customers", id_column="node_id", fields=dict(CUSTOMER_FIELDS),  # type: ignore[arg-type]
                            hot_key_records=options.hot_key_records, junk=junk.blocks)
     store_records(con, records)
+    add_block_keys(con, dict(CUSTOMER_FIELDS))  # type: ignore[arg-type]
     node_of = {f"{r[1]}\x1f{r[2]}": r[0] for r in con.execute(
         "SELECT node, source, record_id FROM _of_nodes WHERE record_type = 'customer'").fetchall()}
     node = np.array([node_of[x] for x in records.ids], dtype=np.int64)

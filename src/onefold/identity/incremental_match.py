@@ -1,7 +1,8 @@
 """I/O module: new customer records matched against the stored ones (incremental builds).
 
 Only the new records are normalised. Candidate pairs are new × (new ∪ stored) records sharing a
-blocking key, found by DuckDB joins over the stored normalised records (`graph_store`); block sizes
+blocking key, found by DuckDB joins over the stored normalised records (`graph_store`) and their
+stored blocking keys (`stored_blocks`, one integer column per rule); block sizes
 and value counts (term frequencies, hot keys) are those of the whole workspace, so a pair scores as
 a full run under the same model would score it. Only the records in those pairs reach NumPy.
 """
@@ -14,15 +15,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from onefold.identity.blocking import default_rules
 from onefold.identity.comparisons import compare
-from onefold.identity.duck import KEY_TRANSFORM_SQL, NORMALIZE_SQL, quote
+from onefold.identity.duck import NORMALIZE_SQL, quote
 from onefold.identity.fields import FIELD_SPECS, FieldType
 from onefold.identity.matcher import MatchOptions, Trained, score_pairs
 from onefold.identity.normalize import Blocklist
 from onefold.identity.pair_decisions import Decisions, decide_pairs
 from onefold.identity.profile_ids import RecordKey
 from onefold.identity.records import FieldColumn, RecordSet, encode
+from onefold.identity.stored_blocks import add_block_keys, block_columns, has_block_keys, update_block_keys
 from onefold.store.build import register_arrow
 
 if TYPE_CHECKING:
@@ -85,10 +86,17 @@ def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldT
         UNION SELECT source, record_id FROM _of_stored_records WHERE {turned}""")
     con.execute(f"DELETE FROM {ALL_RECORDS} t USING _of_changed e WHERE e.source = t.source AND e.record_id = t.record_id")
     con.execute(f"INSERT INTO {ALL_RECORDS} BY NAME SELECT * FROM _of_newrec")
-    for name, field_type in fields.items():
-        if FIELD_SPECS[field_type].identifier:  # as a full build stores them: hot values NULL
-            con.execute(f"UPDATE {ALL_RECORDS} SET {quote(name)} = NULL WHERE {quote(name)} IN "
-                        "(SELECT value FROM _of_hot WHERE field = $field)", {"field": name})
+    hot = [n for n, t in fields.items() if FIELD_SPECS[t].identifier]
+    held = " OR ".join(f"{quote(n)} IN (SELECT value FROM _of_hot WHERE field = '{n}')" for n in hot) or "false"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _of_rekeyed AS SELECT source, record_id FROM {ALL_RECORDS} WHERE {held}
+        UNION SELECT source, record_id FROM _of_newrec""")
+    for name in hot:  # as a full build stores them: hot values NULL
+        con.execute(f"UPDATE {ALL_RECORDS} SET {quote(name)} = NULL WHERE {quote(name)} IN "
+                    "(SELECT value FROM _of_hot WHERE field = $field)", {"field": name})
+    if has_block_keys(con, fields):
+        update_block_keys(con, fields, "_of_rekeyed")
+    else:  # a stored graph from before block keys were stored
+        add_block_keys(con, fields)
     con.execute(f"""CREATE OR REPLACE TEMP VIEW _of_newrec_clean AS SELECT a.* FROM {ALL_RECORDS} a
         SEMI JOIN _of_rescored n USING (source, record_id)""")
 
@@ -96,21 +104,15 @@ def prepare_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldT
 def match_new_records(con: duckdb.DuckDBPyConnection, fields: dict[str, FieldType], trained: Trained,
                       options: MatchOptions) -> NewMatches:
     """Pairs of a record to match (`prepare_new_records`) with any record, scored with ``trained``."""
-    rules = default_rules(fields)
     con.execute("CREATE OR REPLACE TEMP TABLE _of_cand (a_source VARCHAR, a_id VARCHAR, b_source VARCHAR, b_id VARCHAR)")
-    for rule in rules:
-        keys = [KEY_TRANSFORM_SQL[k.transform].format(x=quote(k.column)) for k in rule.keys]
-        named = ", ".join(f"{k} AS k{i}" for i, k in enumerate(keys))
-        not_null = " AND ".join(f"{k} IS NOT NULL" for k in keys)
-        on = " AND ".join(f"a.k{i} = n.k{i}" for i in range(len(keys)))
-        part = ", ".join(f"a.k{i}" for i in range(len(keys)))
+    con.execute("CREATE OR REPLACE TEMP TABLE _of_rescored_rec AS SELECT * FROM _of_newrec_clean")
+    for _, column, _ in block_columns(fields):  # each rule's stored key (`stored_blocks`)
         con.execute(f"""INSERT INTO _of_cand
-            WITH n AS (SELECT source, record_id, {named} FROM _of_newrec_clean WHERE {not_null}),
-                 a AS (SELECT a.*, count(*) OVER (PARTITION BY {part}) AS size FROM (
-                        SELECT source, record_id, {named} FROM {ALL_RECORDS} WHERE {not_null}) a
-                        SEMI JOIN n ON {on})
-            SELECT n.source, n.record_id, a.source, a.record_id FROM n JOIN a ON {on}
-             WHERE a.size <= $max AND a.size > 1 AND (a.source <> n.source OR a.record_id <> n.record_id)""",
+            WITH n AS (SELECT source, record_id, {column} AS k FROM _of_rescored_rec WHERE {column} IS NOT NULL),
+                 a AS (SELECT source, record_id, {column} AS k FROM {ALL_RECORDS} WHERE {column} IN (SELECT k FROM n)),
+                 size AS (SELECT k, count(*) AS size FROM a GROUP BY k)
+            SELECT n.source, n.record_id, a.source, a.record_id FROM n JOIN a USING (k) JOIN size USING (k)
+             WHERE size.size <= $max AND size.size > 1 AND (a.source <> n.source OR a.record_id <> n.record_id)""",
                     {"max": options.max_block_size})
     # Each pair once, its smaller record key first (the order a full run compares them in).
     con.execute("""CREATE OR REPLACE TEMP TABLE _of_pairs AS SELECT DISTINCT
