@@ -90,6 +90,7 @@ def _seeded_build(root: str, people: int, share: float, incremental: bool, edits
     for (name, at, cpu_at), (_, until, cpu_until) in zip(phases, phases[1:], strict=False):
         wall, cpu = spent.get(name, (0.0, 0.0))
         spent[name] = (wall + until - at, cpu + cpu_until - cpu_at)
+    clock["warehouse_mb"] = paths.warehouse_db.stat().st_size / 1e6
     con = connect_duckdb(paths.warehouse_db, read_only=True)
     try:
         mapping = con.execute("SELECT record_type, source, record_id, profile_id FROM record_profile").fetchall()
@@ -136,7 +137,8 @@ def main() -> None:
         inc_m, inc = measure_in_subprocess("incremental", _Job(str(root / "incremental"), people, True, args.edits))
         if args.skip_full:
             print(f"whole build less seeding (run_build: file copy, identity, checkpoint, swap): "
-                  f"{inc['build_wall']:.2f} s wall, {inc['build_cpu']:.2f} s CPU")
+                  f"{inc['build_wall']:.2f} s wall, {inc['build_cpu']:.2f} s CPU; warehouse file "
+                  f"{(base / 'warehouse.duckdb').stat().st_size / 1e6:.0f} MB before, {inc['warehouse_mb']:.0f} MB after")
             print(f"incremental: {inc['wall']:.2f} s wall, {inc['cpu']:.2f} s CPU, peak {inc_m.peak_mb:.0f} MB "
                   f"(RSS peak {inc['rss_before_mb']:.0f} MB before the step, {inc['rss_after_mb']:.0f} MB after)")
             for name, (wall, cpu) in inc["phases"].items():
@@ -149,6 +151,8 @@ def main() -> None:
         new = inc["customers"] - built["customers"]
         if args.edits:
             print(f"{inc['edited']:,} customer records of the first build edited in place")
+        print(f"warehouse file: {(base / 'warehouse.duckdb').stat().st_size / 1e6:.0f} MB before, after the build "
+              f"{inc['warehouse_mb']:.0f} MB (incremental, in place) / {full['warehouse_mb']:.0f} MB (full, new file)")
         print(f"peak RSS before / after the identity step: incremental {inc['rss_before_mb']:.0f} / "
               f"{inc['rss_after_mb']:.0f} MB, full {full['rss_before_mb']:.0f} / {full['rss_after_mb']:.0f} MB")
         print_table(

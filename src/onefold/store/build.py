@@ -128,6 +128,7 @@ def run_build(
             con.execute(f"ATTACH '{_quote_path(target)}' AS prev (READ_ONLY)")
         if carried:
             _drop_all_but(con, carried)
+            con.execute("CHECKPOINT")  # the dropped tables' blocks are reused by this build, not appended to
         for name, step in steps:
             def report(message: str, fraction: float, _name: str = name) -> None:
                 if progress:
