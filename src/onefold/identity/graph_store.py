@@ -2,8 +2,9 @@
 
 An incremental build resolves only what new records touch, so it needs what the last build knew
 about everyone else without recomputing it:
-- ``identity_records(source, record_id, <field>...)``: each customer record's normalised match
-  fields (blocklisted and hot values already NULL), for blocking and comparing new records;
+- ``identity_records(source, record_id, <field>..., block_<rule>...)``: each customer record's
+  normalised match fields (blocklisted and hot values already NULL) and its key under each blocking
+  rule (`stored_blocks`), for blocking and comparing new records;
 - ``identity_hot(field, value)``: match-field values dropped as shared by too many records;
 - ``identity_values(kind, record_type, source, record_id, value, seen_at, is_customer)``: every
   usable email, phone and loyalty id each record holds (hot or not), for deterministic edges;
