@@ -104,11 +104,14 @@ class Fragments:
         kind = rows.kind
         nr, np_ = self.n_records, self.n_products
         empty = nr + 3 * np_ + int((self.completed_slot >= 0).sum())
+        # np.select evaluates every choice, so the slot look-up runs for non-order rows too (order -1)
+        # and must not fail when the demo has no orders at all: a sentinel keeps index 0 valid.
+        slots = np.append(self.completed_slot, -1)
         return np.select(
             [(kind == IDENTIFY) | (kind == TRAITS_ONLY), kind == PAGE, kind == SCREEN, kind == VIEWED,
              kind == COMPLETED, kind == ALIAS],
             [rows.record, nr + rows.product, nr + np_ + rows.product, nr + 2 * np_ + rows.product,
-             nr + 3 * np_ + self.completed_slot[np.maximum(rows.order, 0)], np.full(len(kind), empty)],
+             nr + 3 * np_ + slots[np.maximum(rows.order, 0)], np.full(len(kind), empty)],
             default=empty,
         )
 
