@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onefold.identity.graph import DETERMINISTIC_WEIGHT, Edge, resolve
 from onefold.identity.profile_ids import assign_ids, new_profile_id
-from onefold.identity.survivorship import Candidate, survive
+from onefold.identity.survivorship import STRATEGIES, Candidate, survive
 
 VALUES = [Candidate("Kate", "web", "2024-03-01"), Candidate("Katherine", "pos", "2023-01-01"),
           Candidate("Kate", "app", "2022-05-05"), Candidate("", "loyalty", "2025-01-01")]
@@ -23,6 +25,37 @@ def test_survivorship_without_values_and_bad_strategy() -> None:
     assert survive([Candidate("", "web", "")], "most_recent") is None
     with pytest.raises(ValueError, match="unknown survivorship strategy"):
         survive(VALUES, "loudest")  # type: ignore[arg-type]
+
+
+def _survivor_by_the_documented_order(candidates: list[Candidate], strategy: str, priority: list[str]) -> str | None:
+    """The rule as the module states it, every candidate ranked (no short cuts)."""
+    present = [c for c in candidates if c.value]
+    if not present:
+        return None
+    trust = {s: len(priority) - i for i, s in enumerate(priority)}
+    ties = {id(c): (trust.get(c.source, 0), c.created_at, c.value) for c in present}
+    counts = {v: sum(c.value == v for c in present) for v in (c.value for c in present)}
+    first = {"most_recent": lambda c: (c.created_at, trust.get(c.source, 0), c.value),
+             "most_frequent": lambda c: (counts[c.value], ties[id(c)]),
+             "longest": lambda c: (len(c.value), ties[id(c)]), "source_priority": lambda c: ties[id(c)]}[strategy]
+    return sorted(present, key=first)[-1].value  # equal keys hold equal values: which one is last does not matter
+
+
+CANDIDATES = st.lists(st.builds(Candidate, st.sampled_from(["", "Kate", "Katherine", "Kat"]),
+                                st.sampled_from(["web", "pos", "app", "loyalty"]),
+                                st.sampled_from(["", "2023-01-01", "2024-03-01"])), max_size=6)
+
+
+@given(CANDIDATES, st.sampled_from(STRATEGIES), st.lists(st.sampled_from(["web", "pos", "loyalty"]), max_size=3))
+def test_survivor_follows_the_documented_order(candidates: list[Candidate], strategy: str, priority: list[str]) -> None:
+    # Including the single-valued profiles the short cut answers without ranking.
+    assert survive(candidates, strategy, source_priority=priority) == _survivor_by_the_documented_order(  # type: ignore[arg-type]
+        candidates, strategy, priority)
+
+
+def test_bad_strategy_is_refused_even_when_every_record_agrees() -> None:
+    with pytest.raises(ValueError, match="unknown survivorship strategy"):
+        survive([Candidate("Kate", "web", "")], "loudest")  # type: ignore[arg-type]
 
 
 KEYS = [("customer", "web", "w1"), ("customer", "pos", "p1"), ("user_id", "events", "w1"), ("customer", "app", "a1")]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Strategy = Literal["most_recent", "most_frequent", "longest", "source_priority"]
@@ -36,18 +37,29 @@ def survive(candidates: Sequence[Candidate], strategy: Strategy, *, source_prior
     present = [c for c in candidates if c.value]
     if not present:
         return None
-    rank = {s: len(source_priority) - i for i, s in enumerate(source_priority)}
-    trust = {id(c): (rank.get(c.source, 0), c.created_at, c.value) for c in present}
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown survivorship strategy {strategy!r} (expected one of {', '.join(STRATEGIES)})")
+    value = present[0].value
+    if all(c.value == value for c in present):
+        # Every rule picks one of the candidates' values: with one distinct value (most traits of
+        # most profiles) there is nothing to rank. A build calls this once per profile and trait.
+        return value
+    rank = _source_rank(tuple(source_priority))
+    # Ties: the most trusted source, then the most recent record, then the value (module docstring).
     if strategy == "most_recent":
         return max(present, key=lambda c: (c.created_at, rank.get(c.source, 0), c.value)).value
     if strategy == "most_frequent":
         counts = Counter(c.value for c in present)
-        return max(present, key=lambda c: (counts[c.value], trust[id(c)])).value
+        return max(present, key=lambda c: (counts[c.value], rank.get(c.source, 0), c.created_at, c.value)).value
     if strategy == "longest":
-        return max(present, key=lambda c: (len(c.value), trust[id(c)])).value
-    if strategy == "source_priority":
-        return max(present, key=lambda c: trust[id(c)]).value
-    raise ValueError(f"unknown survivorship strategy {strategy!r} (expected one of {', '.join(STRATEGIES)})")
+        return max(present, key=lambda c: (len(c.value), rank.get(c.source, 0), c.created_at, c.value)).value
+    return max(present, key=lambda c: (rank.get(c.source, 0), c.created_at, c.value)).value
+
+
+@lru_cache(maxsize=8)
+def _source_rank(source_priority: tuple[str, ...]) -> dict[str, int]:
+    """Source → trust (the first listed is the most trusted; unlisted sources 0)."""
+    return {s: len(source_priority) - i for i, s in enumerate(source_priority)}
 
 
 DEFAULT_RULES: dict[str, Strategy] = {
