@@ -234,7 +234,7 @@ def checked_sql(entity: Entity) -> str:
         for f in entity.fields
     )
     kept = ", ".join(
-        # ``=`` is NULL for empty text, which keeps NULL: same as IS NOT DISTINCT FROM, and cheaper.
+        # An empty (NULL) text compares as NULL and the ELSE keeps NULL: as IS NOT DISTINCT FROM, but cheaper.
         f"CASE WHEN {q('r__' + f.name)} = CAST({q('v__' + f.name)} AS VARCHAR) THEN NULL "
         f"ELSE {q('r__' + f.name)} END AS {q('s__' + f.name)}"
         for f in entity.fields
