@@ -39,24 +39,6 @@ def weekly_service_rate(cost: np.ndarray, weeks: np.ndarray, *, prior_weeks: flo
                         prior_weight=prior_weeks)
 
 
-def _nonnegative_fit(weeks: np.ndarray, gross: np.ndarray, cost: np.ndarray) -> float:
-    """Coefficient of ``gross`` (any second driver) in the least-squares fit cost ~ a·weeks + b·gross with a, b >= 0
-    (2 x 2 normal equations; on a boundary the one-column fit)."""
-    ww, wg, gg = float(weeks @ weeks), float(weeks @ gross), float(gross @ gross)
-    wc, gc = float(weeks @ cost), float(gross @ cost)
-    det = ww * gg - wg * wg
-    if det > 0:
-        a, b = (gg * wc - wg * gc) / det, (ww * gc - wg * wc) / det
-        if a >= 0 and b >= 0:
-            return b
-    if ww > 0 and wc / ww >= 0:  # weeks alone
-        best_b, best_sse = 0.0, float(np.sum((cost - wc / ww * weeks) ** 2))
-    else:
-        best_b, best_sse = 0.0, float(cost @ cost)
-    b = max(gc / gg, 0.0)
-    return b if float(np.sum((cost - b * gross) ** 2)) < best_sse else best_b
-
-
 def split_service(cost: np.ndarray, weeks: np.ndarray, purchases: np.ndarray, returns: np.ndarray | None = None, *,
                   prior_weeks: float = PRIOR_WEEKS) -> tuple[float, np.ndarray]:
     """(service cost per purchase, shrunk background cost per week per profile).
@@ -73,7 +55,7 @@ def split_service(cost: np.ndarray, weeks: np.ndarray, purchases: np.ndarray, re
     if cost.size == 0 or not np.any(weeks > 0) or not np.any(purchases > 0):
         return 0.0, weekly_service_rate(cost, weeks, prior_weeks=prior_weeks)
     if returns is None or not np.any(np.asarray(returns) > 0):
-        per_purchase = _nonnegative_fit(weeks, purchases, cost)
+        _, per_purchase = _nonnegative_least_squares(np.column_stack([weeks, purchases]), cost)
         return float(per_purchase), weekly_service_rate(cost - per_purchase * purchases, weeks, prior_weeks=prior_weeks)
     returns = np.asarray(returns, dtype=np.float64)
     _, b, c = _nonnegative_least_squares(np.column_stack([weeks, purchases, returns]), cost)
