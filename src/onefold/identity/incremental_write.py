@@ -31,6 +31,10 @@ CARRIED = ("record_profile", "profiles", "merge_ledger", "review_pairs", "identi
            "identity_links", "identity_nodes", "identity_events")
 """Tables the identity step updates in place on an incremental build (the large ones)."""
 
+SCRATCH = "of_scratch"
+"""In-memory database the shared writers fill before their rows are appended: written to the
+warehouse file first, the scratch tables cost a compressed write and a read of every touched row."""
+
 KEY = "record_type, source, record_id"
 TOUCHED = "USING _of_nodes n WHERE n.record_type = t.record_type AND n.source = t.source AND n.record_id = t.record_id"
 """DELETE clause: rows of the records resolved again."""
@@ -49,6 +53,8 @@ def write_touched(ctx: BuildContext, keys: list[RecordKey], profile_of: list[str
                   links: list[Edge], built: str, aliases: dict[str, tuple[str, str]]) -> None:
     """Rows of the touched records (``keys``: _of_nodes order) replace theirs; every other row stays."""
     con = ctx.con
+    if not con.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?", [SCRATCH]).fetchall()[0][0]:
+        con.execute(f"ATTACH ':memory:' AS {SCRATCH}")
     con.execute(f"DELETE FROM main.record_profile t {TOUCHED}")
     register_arrow(con, "_of_touched_profiles", pa.table({
         "record_type": pa.array([k[0] for k in keys], pa.string()), "source": pa.array([k[1] for k in keys], pa.string()),
@@ -58,19 +64,19 @@ def write_touched(ctx: BuildContext, keys: list[RecordKey], profile_of: list[str
     write_table(con, "profile_aliases", alias_table(aliases))
     con.execute("""DELETE FROM main.merge_ledger t USING _of_nodes n
         WHERE n.record_type = t.a_type AND n.source = t.a_source AND n.record_id = t.a_id""")
-    write_ledger(con, edges, profile_of, built, into="main._of_ledger_touched")
+    write_ledger(con, edges, profile_of, built, into=f"{SCRATCH}.main._of_ledger_touched")
     _append("merge_ledger", "_of_ledger_touched", con)
     con.execute("CREATE OR REPLACE TABLE main.identity_hot AS SELECT * FROM _of_hot")
     con.execute(f"DELETE FROM main.identity_values t {TOUCHED}")
-    store_values(con, into="main._of_values_touched")
+    store_values(con, into=f"{SCRATCH}.main._of_values_touched")
     _append("identity_values", "_of_values_touched", con)
     con.execute("""DELETE FROM main.identity_links t USING _of_nodes n
         WHERE n.record_type = 'customer' AND n.source = t.a_source AND n.record_id = t.a_id""")
-    store_links(con, links, into="main._of_links_touched")
+    store_links(con, links, into=f"{SCRATCH}.main._of_links_touched")
     _append("identity_links", "_of_links_touched", con)
     top = con.execute("SELECT coalesce(max(component), -1) + 1 FROM prev.main.identity_nodes").fetchone()
     con.execute(f"DELETE FROM main.identity_nodes t {TOUCHED}")
-    store_nodes(con, components(len(keys), edges, links), offset=int(top[0]) if top else 0, into="main._of_nodes_touched")
+    store_nodes(con, components(len(keys), edges, links), offset=int(top[0]) if top else 0, into=f"{SCRATCH}.main._of_nodes_touched")
     _append("identity_nodes", "_of_nodes_touched", con)
     con.execute("INSERT INTO main.identity_events SELECT message_id FROM _of_events_new WHERE message_id IS NOT NULL")
 
@@ -80,8 +86,9 @@ def write_review(con: duckdb.DuckDBPyConnection, keys: list[RecordKey], decision
     for end in ("a", "b"):
         con.execute(f"""DELETE FROM main.review_pairs t USING _of_rescored r
             WHERE t.{end}_type = 'customer' AND r.source = t.{end}_source AND r.record_id = t.{end}_id""")
-    write_table(con, "_of_review_new", review_table(keys, decisions.review))
-    _append("review_pairs", "_of_review_new", con)
+    register_arrow(con, "_of_review_new", review_table(keys, decisions.review))
+    con.execute("INSERT INTO main.review_pairs BY NAME SELECT * FROM _of_review_new")
+    con.unregister("_of_review_new")
 
 
 def write_profiles(ctx: BuildContext, members: list[list[int]], assignments: list[Assignment], nodes: Nodes,
@@ -107,9 +114,9 @@ def write_profiles(ctx: BuildContext, members: list[list[int]], assignments: lis
 
 
 def _append(table: str, rows: str, con: duckdb.DuckDBPyConnection) -> None:
-    """Insert the scratch table ``rows`` (written by a shared writer into main) into ``table``, then drop it."""
-    con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM main.{rows}")
-    con.execute(f"DROP TABLE main.{rows}")
+    """Insert the scratch table ``rows`` (written by a shared writer into SCRATCH) into ``table``, then drop it."""
+    con.execute(f"INSERT INTO main.{table} BY NAME SELECT * FROM {SCRATCH}.main.{rows}")
+    con.execute(f"DROP TABLE {SCRATCH}.main.{rows}")
 
 
 __all__ = ["CARRIED", "carry_tables", "write_profiles", "write_review", "write_touched"]
