@@ -17,9 +17,9 @@ measured bias on the demo retailer (bench/value_demo.py, bench/README.md):
   subtracted (pending.py): CLV models see only purchases yet to come; so are the contacts still to
   come about them (parcels not yet delivered, returns still to come; service.py).
 
-The margin ratio (net margin + service cost) / gross revenue is shrunk towards the population's with
-a prior worth two average orders (returns.py), so one returned jacket does not make a customer
-worthless.
+The margin ratio (net margin + service cost) / gross revenue is shrunk towards the ratio of customers
+with as many orders, with a prior worth two average orders (returns.py), so one returned jacket does
+not make a customer worthless and the frequent serial returners do not drag the occasional buyers down.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from onefold.value.clv import clv, periodic_rate
 from onefold.value.gamma_gamma import GammaGamma
 from onefold.value.pending import loss_beyond, pending_return_loss
 from onefold.value.predict import MODELS
-from onefold.value.returns import shrunk_ratio
+from onefold.value.returns import shrunk_ratio_by_class
 from onefold.value.seasonality import SeasonalClock
 from onefold.value.service import (
     discounted_weeks,
@@ -148,13 +148,15 @@ def _last_weeks_purchases(tm: FittedModel, x: np.ndarray, tx: np.ndarray, T: np.
 
 def _margin_ratio(money: pa.Table, pending: np.ndarray) -> np.ndarray:
     """(Net margin + service cost − returns still to come) / gross revenue per profile, shrunk with a
-    prior of two average orders: the margin of the orders seen, developed (their returns all in)."""
+    prior of two average orders towards the ratio of customers with as many orders (returns.py
+    ``shrunk_ratio_by_class``): the margin of the orders seen, developed (their returns all in)."""
     def col(name: str) -> np.ndarray:
         return np.asarray(money.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
 
-    gross = col("gross_revenue")
-    prior = 2.0 * float(gross.sum() / max(col("orders").sum(), 1.0))
-    return shrunk_ratio(col("net_margin") + col("service_cost") - pending, gross, prior_weight=max(prior, 1e-9))
+    gross, orders = col("gross_revenue"), col("orders")
+    prior = 2.0 * float(gross.sum() / max(orders.sum(), 1.0))
+    return shrunk_ratio_by_class(col("net_margin") + col("service_cost") - pending, gross, orders,
+                                 prior_weight=max(prior, 1e-9))
 
 
 def _exposure_weeks(exposure: pa.Table, data_start: np.datetime64 | None, end: dt.date) -> tuple[np.ndarray, np.ndarray]:
