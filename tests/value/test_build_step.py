@@ -91,6 +91,30 @@ def test_net_clv_serial_returners_and_churn_against_truth(demo: tuple[Path, Work
 
 
 @pytest.mark.slow
+def test_customers_on_the_books_without_an_order_still_get_a_forecast(demo: tuple[Path, WorkspacePaths]) -> None:
+    """Accounts opened before the data starts with no order in it: some are alive, slow buyers (known_age.py).
+    Their expected purchases are compared with the generator's expected orders for the same persons."""
+    data, paths = demo
+    con = duckdb.connect(str(paths.warehouse_db), read_only=True)
+    person = person_of_profile(con, data)
+    start = con.execute("SELECT min(ordered_at) FROM orders").fetchone()[0]
+    rows = con.execute(
+        "SELECT v.profile_id, v.expected_purchases, v.net_clv, min(c.created_at) < ? AS on_books FROM customer_value v"
+        " JOIN record_profile rp ON rp.profile_id = v.profile_id AND rp.record_type = 'customer'"
+        " JOIN customers c ON c.source = rp.source AND c.source_customer_id = rp.record_id"
+        " WHERE v.orders = 0 GROUP BY ALL", [start]).fetchall()
+    on_books = [r for r in rows if r[3]]
+    acquired = [r for r in rows if not r[3]]
+    assert len(on_books) >= 50 and acquired
+    assert all(r[1] is not None and r[1] > 0 and r[2] is not None for r in on_books)
+    assert all(r[1] is None for r in acquired)  # signed up in the data and never bought: no purchase model
+    expected = {r["person_id"]: float(r["expected_future_orders"]) for r in read_truth(data, "net_value")}
+    ours = sum(r[1] for r in on_books)
+    truth = sum(expected.get(person.get(r[0], ""), 0.0) for r in on_books)
+    assert truth > 0 and 0.6 * truth < ours < 1.6 * truth
+
+
+@pytest.mark.slow
 def test_allocate_ranks_waiting_customers_by_score(demo: tuple[Path, WorkspacePaths]) -> None:
     _, paths = demo
     con = duckdb.connect(str(paths.warehouse_db), read_only=True)

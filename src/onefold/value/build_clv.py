@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,9 +36,10 @@ import pyarrow as pa
 from onefold.errors import ConfigError, Location
 from onefold.store.build import BuildContext
 from onefold.value import build_sql as sql
-from onefold.value._base import FittedModel
-from onefold.value.clv import clv, periodic_rate
+from onefold.value.clv import discounted_expected_purchases, periodic_rate
 from onefold.value.gamma_gamma import GammaGamma
+from onefold.value.known_age import KnownAgeModifiedBetaGeo
+from onefold.value.on_books import on_books_summary
 from onefold.value.pending import loss_beyond, pending_return_loss
 from onefold.value.predict import MODELS
 from onefold.value.returns import shrunk_ratio_by_class
@@ -84,50 +87,65 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
     log.info("value: seasonal factors %s", np.round(clock.factors, 3).tolist())
     s = summary_on_clock(orders, clock, end)
     profiles = money.column("profile_id").to_numpy(zero_copy_only=False)
+    n = len(profiles)
     at = np.searchsorted(profiles, s.customer_id)  # every buyer is a profile in _v_money
     exposure, data_start = _exposure(ctx)
-    first_record = exposure.column("first_record").to_numpy(zero_copy_only=False).astype("datetime64[s]")
-    on_books = (first_record < data_start)[at] if data_start is not None else np.zeros(len(at), dtype=bool)
+    opened = exposure.column("first_record").to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    on_books = opened < data_start if data_start is not None else np.zeros(n, dtype=bool)
+    buyer = np.zeros(n, dtype=bool)
+    buyer[at] = True
 
     horizon = clock.weeks_after(np.datetime64(end), settings.horizon_weeks)
     x, tx, T, m = s.frequency, s.recency, s.T, s.monetary_value
     gg = GammaGamma().fit(x, m)
-    spend = gg.expected_spend(x, m)
+    spend = np.full(n, float(gg.expected_spend(np.zeros(1), np.zeros(1))[0]))  # no order yet: the population's
+    spend[at] = gg.expected_spend(x, m)
     returns, delivery_days = _returns_at_cutoff(ctx, profiles, end)
-    pending = pending_return_loss(**returns) if returns else np.zeros(len(profiles))
+    pending = pending_return_loss(**returns) if returns else np.zeros(n)
     log.info("value: returns still to come on placed orders %.2f", float(pending.sum()))
-    beyond_share, relative = _loss_after_horizon(returns, delivery_days, settings.horizon_weeks, len(profiles))
-    p_alive, purchases, gross, undiscounted, beyond = (np.empty(len(x)) for _ in range(5))
-    groups = [on_books, ~on_books] if min(on_books.sum(), (~on_books).sum()) >= MIN_COHORT else [np.ones_like(on_books)]
-    for g in groups:
-        tm = MODELS[settings.transaction_model]().fit(x[g], tx[g], T[g])
-        log.info("value: %s on %d buyers: %s", settings.transaction_model, int(g.sum()), tm.params)
-        p_alive[g] = tm.p_alive(x[g], tx[g], T[g])
-        purchases[g] = tm.expected_purchases(horizon, x[g], tx[g], T[g])
-        gross[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon,
-                       discount_rate=periodic_rate(settings.annual_discount_rate, "W"))
-        undiscounted[g] = clv(tm, x[g], tx[g], T[g], spend=spend[g], horizon=horizon)
-        beyond[g] = _last_weeks_purchases(tm, x[g], tx[g], T[g], clock, end, settings.horizon_weeks,
-                                          len(beyond_share)) @ beyond_share
+    beyond_share, relative = _loss_after_horizon(returns, delivery_days, settings.horizon_weeks, n)
+    rate = periodic_rate(settings.annual_discount_rate, "W")
+    steps = np.arange(1.0, horizon + 0.5)
+    forecasts: list[_Forecast] = []
+    if min(int((on_books & buyer).sum()), int((~on_books & buyer).sum())) >= MIN_COHORT:
+        rows = np.flatnonzero(on_books)
+        forecasts.append(_on_books_forecast(clock, data_start, end, opened[rows], rows, orders, profiles))
+        acquired = ~on_books[at]
+        forecasts.append(_buyers_forecast(settings.transaction_model, at[acquired], x[acquired], tx[acquired],
+                                          T[acquired]))
+    else:
+        forecasts.append(_buyers_forecast(settings.transaction_model, at, x, tx, T))
+    p_alive, purchases, gross, undiscounted, beyond = (np.full(n, np.nan) for _ in range(5))
+    modelled = np.zeros(n, dtype=bool)
+    for f in forecasts:
+        r = f.rows
+        modelled[r] = True
+        p_alive[r] = f.p_alive
+        purchases[r] = f.expected(horizon)
+        gross[r] = f.discounted(steps, (1 + rate) ** -steps) * spend[r]
+        undiscounted[r] = purchases[r] * spend[r]
+        beyond[r] = _last_weeks_purchases(f.expected, clock, end, settings.horizon_weeks, len(beyond_share)) @ beyond_share
 
-    periods = np.zeros(len(profiles))
+    periods = np.zeros(n)
     periods[at] = x + 1
-    returns_seen = np.bincount(returns["return_profile"], minlength=len(profiles)) if returns else None
+    returns_seen = np.bincount(returns["return_profile"], minlength=n) if returns else None
     weekly_cost, per_purchase = _service_rates(exposure, data_start, end, periods, returns_seen)
     # Order-driven service comes per purchase; as a share of each purchase's expected spend it joins the
     # margin ratio, so net CLV stays gross CLV x ratio. The rest is per week (service.py).
-    ratio = _margin_ratio(money, pending)[at] - np.divide(per_purchase, spend, out=np.zeros_like(spend), where=spend > 0)
+    ratio = _margin_ratio(money, pending) - np.divide(per_purchase, spend, out=np.zeros_like(spend), where=spend > 0)
     # Returns dated after the horizon, of orders placed in its last weeks, are not the horizon's money
     # (as the returns of this December's orders coming in January are): the developed ratio charges them.
-    beyond = beyond * spend * relative[at]
-    log.info("value: returns after the horizon of orders placed in it %.2f", float(beyond.sum()))
-    end_discount = (1 + periodic_rate(settings.annual_discount_rate, "W")) ** -float(settings.horizon_weeks)
-    for name, values in (("frequency", x), ("recency", tx), ("T", T), ("p_alive", p_alive),
-                         ("expected_purchases", purchases), ("expected_spend", spend), ("gross_clv", gross),
-                         ("net_value_ratio", ratio), ("net_clv", gross * ratio + beyond * end_discount),
-                         ("expected_net_value", undiscounted * ratio + beyond)):
+    beyond = beyond * spend * relative
+    log.info("value: returns after the horizon of orders placed in it %.2f", float(np.nansum(beyond)))
+    end_discount = (1 + rate) ** -float(settings.horizon_weeks)
+    for name, values in (("frequency", x), ("recency", tx), ("T", T)):
         cols[name][at] = values
-    _less_service(cols, money, weekly_cost, settings.horizon_weeks, settings.annual_discount_rate)
+    for name, values in (("p_alive", p_alive), ("expected_purchases", purchases), ("expected_spend", spend),
+                         ("gross_clv", gross), ("net_value_ratio", ratio),
+                         ("net_clv", gross * ratio + beyond * end_discount),
+                         ("expected_net_value", undiscounted * ratio + beyond)):
+        cols[name][modelled] = values[modelled]
+    _less_service(cols, modelled, weekly_cost, settings.horizon_weeks, settings.annual_discount_rate)
     if returns:
         tickets = _service_on_placed_orders(exposure, data_start, end, money, returns, pending)
         log.info("value: service still to come on placed orders %.2f", float(tickets.sum()))
@@ -137,13 +155,51 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
     return s
 
 
-def _last_weeks_purchases(tm: FittedModel, x: np.ndarray, tx: np.ndarray, T: np.ndarray, clock: SeasonalClock,
-                          end: dt.date, horizon_weeks: int, weeks: int) -> np.ndarray:
+@dataclass(frozen=True)
+class _Forecast:
+    """One cohort's purchase forecast: its profiles (indices into ``_v_money``), P(alive) and
+    E[purchases in the next t] / its discounted sum over steps (clv.py)."""
+
+    rows: np.ndarray
+    p_alive: np.ndarray
+    expected: Callable[[float], np.ndarray]
+    discounted: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _buyers_forecast(model_name: str, rows: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> _Forecast:
+    """Customers whose first purchase is in the data, from that purchase (the configured model)."""
+    tm = MODELS[model_name]().fit(x, tx, T)
+    log.info("value: %s on %d buyers: %s", model_name, len(rows), tm.params)
+    return _Forecast(rows, tm.p_alive(x, tx, T), lambda t: tm.expected_purchases(t, x, tx, T),
+                     lambda times, discount: discounted_expected_purchases(tm, x, tx, T, times, discount))
+
+
+def _on_books_forecast(clock: SeasonalClock, data_start: np.datetime64, end: dt.date, opened: np.ndarray,
+                       rows: np.ndarray, orders: pa.Table, profiles: np.ndarray) -> _Forecast:
+    """Customers already on the books when the data starts, buyers or not, from the data start with
+    their account's age (known_age.py)."""
+    order_profile = orders.column("profile_id").to_numpy(zero_copy_only=False)
+    position = np.searchsorted(profiles, order_profile)
+    in_cohort = np.zeros(len(profiles), dtype=bool)
+    in_cohort[rows] = True
+    mine = in_cohort[position]
+    index = np.searchsorted(rows, position[mine])
+    ob = on_books_summary(clock, data_start, end, opened, index, order_days(orders)[mine])
+    tm = KnownAgeModifiedBetaGeo().fit(ob.frequency, ob.recency, ob.T, ob.age)
+    log.info("value: on-books model on %d profiles (%d without an order): %s", len(rows),
+             int((ob.frequency == 0).sum()), tm.params)
+    args = (ob.frequency, ob.recency, ob.T, ob.age)
+    return _Forecast(rows, tm.p_alive(*args), lambda t: tm.expected_purchases(t, *args),
+                     lambda times, discount: tm.discounted_purchases(times, discount, *args))
+
+
+def _last_weeks_purchases(expected: Callable[[float], np.ndarray], clock: SeasonalClock, end: dt.date,
+                          horizon_weeks: int, weeks: int) -> np.ndarray:
     """Expected purchases per customer (rows) in each of the horizon's last ``weeks`` calendar weeks
     (column j: the week ending j weeks before the horizon ends), on the model's seasonal clock."""
     at = [clock.weeks_after(np.datetime64(end), horizon_weeks - j) for j in range(weeks + 1)]
-    cumulative = np.column_stack([tm.expected_purchases(t, x, tx, T) if t > 0 else np.zeros(len(x)) for t in at])
-    return cumulative[:, :-1] - cumulative[:, 1:] if weeks else np.zeros((len(x), 0))
+    cumulative = np.column_stack([expected(t) if t > 0 else np.zeros(len(expected(1.0))) for t in at])
+    return cumulative[:, :-1] - cumulative[:, 1:] if weeks else np.zeros((len(cumulative), 0))
 
 
 def _margin_ratio(money: pa.Table, pending: np.ndarray) -> np.ndarray:
@@ -248,14 +304,13 @@ def _returns_at_cutoff(ctx: BuildContext, profiles: np.ndarray,
     }, delivery
 
 
-def _less_service(cols: dict[str, np.ndarray], money: pa.Table, weekly_cost: np.ndarray, horizon: int,
+def _less_service(cols: dict[str, np.ndarray], modelled: np.ndarray, weekly_cost: np.ndarray, horizon: int,
                   annual_rate: float) -> None:
-    """Net CLV and expected net value less service cost ahead; a profile without an order yet only
-    costs service (no purchase is predicted for it)."""
-    no_order = money.column("orders").to_numpy(zero_copy_only=False) == 0
+    """Net CLV and expected net value less service cost ahead; a profile no purchase model covers (no
+    order yet, and not on the books before the data) only costs service."""
     pv_weeks = discounted_weeks(horizon, periodic_rate(annual_rate, "W"))
     for name, weeks in (("net_clv", pv_weeks), ("expected_net_value", float(horizon))):
-        cols[name] = np.where(no_order, 0.0, cols[name]) - weekly_cost * weeks
+        cols[name] = np.where(modelled, cols[name], 0.0) - weekly_cost * weeks
 
 
 __all__ = ["MIN_COHORT", "clv_columns", "order_days", "summary_on_clock"]
