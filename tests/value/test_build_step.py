@@ -99,15 +99,19 @@ def test_customers_on_the_books_without_an_order_still_get_a_forecast(demo: tupl
     person = person_of_profile(con, data)
     start = con.execute("SELECT min(ordered_at) FROM orders").fetchone()[0]
     rows = con.execute(
-        "SELECT v.profile_id, v.expected_purchases, v.net_clv, min(c.created_at) < ? AS on_books FROM customer_value v"
+        "SELECT v.profile_id, v.expected_purchases, v.net_clv, min(c.created_at) < ? AS on_books,"
+        " EXISTS (SELECT 1 FROM record_profile r2 JOIN orders o ON o.customer_source = r2.source"
+        "   AND o.customer_id = r2.record_id WHERE r2.profile_id = v.profile_id AND r2.record_type = 'customer')"
+        " AS attempted FROM customer_value v"
         " JOIN record_profile rp ON rp.profile_id = v.profile_id AND rp.record_type = 'customer'"
         " JOIN customers c ON c.source = rp.source AND c.source_customer_id = rp.record_id"
         " WHERE v.orders = 0 GROUP BY ALL", [start]).fetchall()
     on_books = [r for r in rows if r[3]]
-    acquired = [r for r in rows if not r[3]]
-    assert len(on_books) >= 50 and acquired
-    assert all(r[1] is not None and r[1] > 0 and r[2] is not None for r in on_books)
-    assert all(r[1] is None for r in acquired)  # signed up in the data and never bought: no purchase model
+    acquired = [r for r in rows if not r[3] and not r[4]]
+    cancelled_only = [r for r in rows if not r[3] and r[4]]
+    assert len(on_books) >= 50 and acquired and cancelled_only
+    assert all(r[1] is not None and r[1] > 0 and r[2] is not None for r in on_books + cancelled_only)
+    assert all(r[1] is None for r in acquired)  # signed up in the data and never ordered: no purchase model
     expected = {r["person_id"]: float(r["expected_future_orders"]) for r in read_truth(data, "net_value")}
     ours = sum(r[1] for r in on_books)
     truth = sum(expected.get(person.get(r[0], ""), 0.0) for r in on_books)

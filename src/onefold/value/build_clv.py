@@ -1,15 +1,17 @@
 """CLV columns of the "value" build step: gross and net CLV and expected net value per profile.
 
 Expected net value over the horizon = expected gross spend × the profile's margin ratio before
-service − expected service cost; ``net_clv`` is the same discounted. Three choices, each fixing a
+service − expected service cost; ``net_clv`` is the same discounted. Each choice below fixes a
 measured bias on the demo retailer (bench/value_demo.py, bench/README.md):
 
 * the purchase model runs on a seasonal clock (seasonality.py): in calendar weeks, customers seen
   only in a Q4 peak looked faster than they are and the year ahead was over-predicted;
 * customers who were already on the books when the data starts (a customer record created before
-  the first order in the data) are fitted apart from those acquired inside it: the former's first
-  observed purchase is not their first purchase, so one mixture for both misfits (Fader, Hardie &
-  Lee recommend fitting by cohort);
+  the first order in the data) have a model of their own (known_age.py, on_books.py): observed from the
+  data start with their account's age, buyers in the data and silent accounts alike, since their
+  first purchase in the data is not their first. Customers acquired inside the data are fitted from
+  their first purchase with the configured model (Fader, Hardie & Lee recommend fitting by cohort);
+  profiles whose every order was cancelled start at their first attempt;
 * service cost is projected mostly per week of exposure (service.py): it goes on for customers who
   stopped buying, and for profiles with no order at all; only its order-driven part (one population
   regression on exposure and purchases) follows expected purchases;
@@ -111,10 +113,12 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
         rows = np.flatnonzero(on_books)
         forecasts.append(_on_books_forecast(clock, data_start, end, opened[rows], rows, orders, profiles))
         acquired = ~on_books[at]
+        attempts = _attempts_only(ctx, clock, end, profiles, ~on_books)
         forecasts.append(_buyers_forecast(settings.transaction_model, at[acquired], x[acquired], tx[acquired],
-                                          T[acquired]))
+                                          T[acquired], attempts))
     else:
-        forecasts.append(_buyers_forecast(settings.transaction_model, at, x, tx, T))
+        forecasts.append(_buyers_forecast(settings.transaction_model, at, x, tx, T,
+                                          _attempts_only(ctx, clock, end, profiles, np.ones(n, dtype=bool))))
     p_alive, purchases, gross, undiscounted, beyond = (np.full(n, np.nan) for _ in range(5))
     modelled = np.zeros(n, dtype=bool)
     for f in forecasts:
@@ -166,10 +170,30 @@ class _Forecast:
     discounted: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
-def _buyers_forecast(model_name: str, rows: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray) -> _Forecast:
-    """Customers whose first purchase is in the data, from that purchase (the configured model)."""
+def _attempts_only(ctx: BuildContext, clock: SeasonalClock, end: dt.date, profiles: np.ndarray,
+                   eligible: np.ndarray) -> tuple[np.ndarray, RFMSummary] | None:
+    """(profile indices, summary) of the ``eligible`` profiles whose every order was cancelled: a
+    one-time buyer at their first attempt. On the demo retailer they were all of the horizon's gross
+    from profiles acquired in the data without an order (0.5-0.6 %; bench/README.md)."""
+    attempts = ctx.con.sql(sql.ATTEMPTS_ONLY).to_arrow_table()
+    rows = np.searchsorted(profiles, attempts.column("profile_id").to_numpy(zero_copy_only=False))
+    keep = eligible[rows]
+    if not keep.any():
+        return None
+    return rows[keep], summary_on_clock(attempts.filter(pa.array(keep)), clock, end)
+
+
+def _buyers_forecast(model_name: str, rows: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray,
+                     attempts: tuple[np.ndarray, RFMSummary] | None = None) -> _Forecast:
+    """Customers whose first purchase is in the data, from that purchase (the configured model); the
+    profiles with only cancelled orders (``attempts``) are forecast by the same fit."""
     tm = MODELS[model_name]().fit(x, tx, T)
-    log.info("value: %s on %d buyers: %s", model_name, len(rows), tm.params)
+    log.info("value: %s on %d buyers (and %d with only cancelled orders): %s", model_name, len(rows),
+             0 if attempts is None else len(attempts[0]), tm.params)
+    if attempts is not None:
+        rows = np.concatenate([rows, attempts[0]])
+        x, tx, T = (np.concatenate([a, b]) for a, b in zip((x, tx, T), (attempts[1].frequency, attempts[1].recency,
+                                                                         attempts[1].T), strict=True))
     return _Forecast(rows, tm.p_alive(x, tx, T), lambda t: tm.expected_purchases(t, x, tx, T),
                      lambda times, discount: discounted_expected_purchases(tm, x, tx, T, times, discount))
 
