@@ -35,8 +35,9 @@ from scipy.special import expit, gammaln, logsumexp, roots_jacobi
 from onefold.errors import ConvergenceError, InputError, Location
 from onefold.value._base import ArrayLike, FittedModel, as_array, check_rfm, collapse, fingerprint
 
-#: quadrature nodes over p; exact for the MBG/NBD's polynomial terms up to x ≈ 2·N_NODES
-N_NODES = 64
+#: quadrature nodes over p: exact for the MBG/NBD's polynomial terms up to x ≈ 2·N_NODES, and within
+#: 1e-7 of 64 nodes at x = 80 with an account age (32 nodes: 0.2 %)
+N_NODES = 48
 
 
 def _nodes(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
@@ -54,14 +55,18 @@ def _log_g(params: np.ndarray, x: np.ndarray, c: np.ndarray) -> np.ndarray:
 def _loglik(params: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, age: np.ndarray) -> np.ndarray:
     r, alpha, a, b, pi = params
     p, w = _nodes(a, b)
-    lw, shift = np.log(w)[None, :], p[None, :] * age[:, None]
-    stay = lw + (x[:, None] + 1) * np.log1p(-p)[None, :] + _log_g(params, x, shift + T[:, None])
-    gone = lw + x[:, None] * np.log1p(-p)[None, :] + np.log(p)[None, :] + _log_g(params, x, shift + tx[:, None])
-    buyer = np.log1p(-pi) + logsumexp(np.concatenate([stay, gone], axis=1), axis=1)
+    out = np.empty(len(x))
+    bought = x > 0
+    xb, shift = x[bought], p[None, :] * age[bought, None]
+    lw = np.log(w)[None, :]
+    stay = lw + (xb[:, None] + 1) * np.log1p(-p)[None, :] + _log_g(params, xb, shift + T[bought, None])
+    gone = lw + xb[:, None] * np.log1p(-p)[None, :] + np.log(p)[None, :] + _log_g(params, xb, shift + tx[bought, None])
+    out[bought] = np.log1p(-pi) + np.logaddexp(logsumexp(stay, axis=1), logsumexp(gone, axis=1))
+    shift = p[None, :] * age[~bought, None]
     start = (alpha / (alpha + shift)) ** r
-    silent_alive = (w[None, :] * (1 - p)[None, :] * (start - (alpha / (alpha + shift + T[:, None])) ** r)).sum(axis=1)
-    silent = np.log(pi + (1 - pi) * (1 - silent_alive))
-    return np.asarray(np.where(x > 0, buyer, silent))
+    silent_alive = (w[None, :] * (1 - p)[None, :] * (start - (alpha / (alpha + shift + T[~bought, None])) ** r)).sum(axis=1)
+    out[~bought] = np.log(pi + (1 - pi) * (1 - silent_alive))
+    return out
 
 
 def _params_from(theta: np.ndarray) -> np.ndarray:
@@ -118,21 +123,23 @@ class KnownAgeModifiedBetaGeo(FittedModel):
         x, tx, big_t, ages = self._check(frequency, recency, T, age)
         x, tx, big_t, ages, tt = np.broadcast_arrays(x, tx, big_t, ages, as_array(t, "t"))
         (ux, utx, uT, ua, ut), _, inverse = collapse(x, tx, big_t, ages, tt)
-        return np.asarray(self._expected(ut, ux, utx, uT, ua)[inverse])
+        return np.asarray(self._expected(ut, ux, utx, uT, ua, _loglik(np.array(self._p()), ux, utx, uT, ua))[inverse])
 
     def discounted_purchases(self, times: np.ndarray, discount: np.ndarray, frequency: ArrayLike,
                              recency: ArrayLike, T: ArrayLike, age: ArrayLike) -> np.ndarray:
         """Σ_k discount_k·(E[Y(t_k)] − E[Y(t_{k−1})]) per customer (as clv.py for the other models)."""
         x, tx, big_t, ages = self._check(frequency, recency, T, age)
         (ux, utx, uT, ua), _, inverse = collapse(x, tx, big_t, ages)
+        loglik = _loglik(np.array(self._p()), ux, utx, uT, ua)
         total, previous = np.zeros(ux.size), np.zeros(ux.size)
         for k, weight in zip(times, discount, strict=True):
-            current = self._expected(np.full(ux.shape, float(k)), ux, utx, uT, ua)
+            current = self._expected(np.full(ux.shape, float(k)), ux, utx, uT, ua, loglik)
             total += (current - previous) * weight
             previous = current
         return np.asarray(total[inverse])
 
-    def _expected(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, age: np.ndarray) -> np.ndarray:
+    def _expected(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray, T: np.ndarray, age: np.ndarray,
+                  loglik: np.ndarray) -> np.ndarray:
         params = np.array(self._p())
         p, w = _nodes(params[2], params[3])
         c = p[None, :] * age[:, None] + T[:, None]
@@ -141,7 +148,7 @@ class KnownAgeModifiedBetaGeo(FittedModel):
         later = logsumexp(scale + _log_g(params, x, c + p[None, :] * t[:, None]), axis=1)
         with np.errstate(divide="ignore"):
             body = now + np.log(-np.expm1(np.minimum(later - now, 0.0)))
-        return np.asarray(np.exp(np.log1p(-params[4]) + body - _loglik(params, x, tx, T, age)))
+        return np.asarray(np.exp(np.log1p(-params[4]) + body - loglik))
 
     @staticmethod
     def _check(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,

@@ -15,6 +15,10 @@ import numpy as np
 
 from onefold.value.seasonality import SeasonalClock
 
+#: account ages are rounded to this many weeks: age enters only through the unseen purchases before the
+#: data, exp(−λ·p·age), and coarser ages collapse the fit's rows (a third as many as whole weeks)
+AGE_STEP_WEEKS = 4.0
+
 
 @dataclass(frozen=True)
 class OnBooksSummary:
@@ -41,8 +45,8 @@ def on_books_summary(clock: SeasonalClock, data_start: np.datetime64, end: dt.da
     last = np.full(n, -1, dtype=np.int64)
     np.maximum.at(last, distinct[:, 0], distinct[:, 1])
     recency = np.where(frequency > 0, np.minimum(np.maximum(last, 0) + 0.5, T), 0.0)
-    age = np.maximum(np.round(-_weeks(clock, opened, data_start)), 0.0)
+    age = np.maximum(AGE_STEP_WEEKS * np.round(-_weeks(clock, opened, data_start) / AGE_STEP_WEEKS), 0.0)
     return OnBooksSummary(frequency, recency, np.full(n, T), age)
 
 
-__all__ = ["OnBooksSummary", "on_books_summary"]
+__all__ = ["AGE_STEP_WEEKS", "OnBooksSummary", "on_books_summary"]
