@@ -9,7 +9,7 @@ DEMO_CUSTOMERS ?= 20000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-fast bench lint clean node-sdk
+.PHONY: install demo test test-fast bench bench-peers lint clean node-sdk
 
 install: $(STAMP)
 
@@ -44,5 +44,11 @@ node-sdk:
 bench: install
 	$(BIN)/python bench/run_all.py
 
+# Optional peers for bench/value.py that must not share onefold's environment (PyMC-Marketing pulls
+# PyMC, PyTensor and compiles C at run time); pinned in bench/peers/requirements.txt.
+bench-peers: install
+	@test -x .venv-peers/bin/python || uv venv -q .venv-peers --python $(PY)
+	uv pip install -q --python .venv-peers/bin/python -r bench/peers/requirements.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-peers .pytest_cache .ruff_cache

@@ -1,8 +1,10 @@
 """Customer value: onefold vs lifetimes on the full CDNOW_master, plus a 1M-customer synthetic run.
 
-Peer: lifetimes 0.11.3 (BetaGeoFitter, GammaGammaFitter, calibration_and_holdout_data,
+Peers: lifetimes 0.11.3 (BetaGeoFitter, GammaGammaFitter, calibration_and_holdout_data,
 customer_lifetime_value), run in the same process on the same data (pandas DataFrame for lifetimes,
-plain NumPy columns for onefold). PyMC-Marketing is not installed here, so it is not compared.
+plain NumPy columns for onefold); and PyMC-Marketing with MAP fits (BetaGeoModel, GammaGammaModel),
+run in the same bench run by its own interpreter (``make bench-peers`` builds ``.venv-peers``, or set
+ONEFOLD_PEERS_PYTHON; bench/peers/pymc_marketing_cdnow.py), skipped with a note when absent.
 
 1. CDNOW_master (23,570 customers, 69,659 transactions), FHL's convention: daily periods expressed in
    weeks, calibration to 1997-09-30 (39 weeks), holdout to 1998-06-30 (39 weeks). End to end =
@@ -20,8 +22,11 @@ Usage: ``.venv/bin/python bench/value.py [--quick]`` (quick: 1 repeat, 200k synt
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -42,6 +47,7 @@ from onefold.value.predictive import purchases_quantile  # noqa: E402
 
 HOLDOUT_WEEKS = 39.0
 CLV_WEEKS = 52
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def onefold_pipeline(d: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -72,6 +78,40 @@ def lifetimes_pipeline(frame: Any) -> dict[str, Any]:
     value = gg.customer_lifetime_value(bg, s["frequency_cal"], s["recency_cal"], s["T_cal"],
                                        s["monetary_value_cal"], time=12, discount_rate=0.0080, freq="W")
     return {"pred": pred.to_numpy(), "actual": s["frequency_holdout"].to_numpy(), "clv": value.to_numpy()}
+
+
+def peers_python() -> Path | None:
+    """The interpreter that has PyMC-Marketing (``make bench-peers``), if any."""
+    chosen = os.environ.get("ONEFOLD_PEERS_PYTHON")
+    path = Path(chosen) if chosen else ROOT / ".venv-peers" / "bin" / "python"
+    return path if path.exists() else None
+
+
+def pymc_marketing_rows(d: dict[str, np.ndarray], repeats: int, t_one: float) -> list[list[Any]]:
+    """PyMC-Marketing MAP on the same transactions, in the same bench run (its own interpreter)."""
+    python = peers_python()
+    if python is None:
+        return [["CDNOW_master end to end (s), peer PyMC-Marketing MAP", "not run", t_one,
+                 "run `make bench-peers` first", "", ""]]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cdnow.csv"
+        days = d["date"].astype("datetime64[D]").astype(str)
+        with open(path, "w") as fh:
+            fh.write("customer_id,date,amount\n")
+            fh.writelines(f"{c},{t},{a!r}\n" for c, t, a in zip(d["customer_id"], days, d["amount"].tolist(), strict=True))
+        done = subprocess.run([str(python), str(ROOT / "bench" / "peers" / "pymc_marketing_cdnow.py"), str(path),
+                               CALIBRATION_END, OBSERVATION_END, str(max(repeats, 2))],
+                              capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return [["CDNOW_master end to end (s), peer PyMC-Marketing MAP", "failed", t_one,
+                 done.stderr.strip().splitlines()[-1][:80] if done.stderr.strip() else f"exit {done.returncode}", "", ""]]
+    res = json.loads(done.stdout.strip().splitlines()[-1])
+    name = f"PyMC-Marketing {res['version']} MAP"
+    return [
+        [f"CDNOW_master end to end (s), peer {name}", res["seconds"], t_one, f"{res['seconds'] / t_one:.1f}x faster",
+         "best of >= 2: the first run compiles", ""],
+        [f"holdout MAE / aggregate error, {name}", res["mae"], "", f"aggregate {res['aggregate']:+.1%}", "", ""],
+    ]
 
 
 def quality(res: dict[str, Any]) -> tuple[float, float]:
@@ -147,10 +187,11 @@ def main() -> int:
     mae_one, agg_one = quality(one)
     mae_life, agg_life = quality(life)
     rows: list[list[Any]] = [
-        ["CDNOW_master end to end (s)", t_life, t_one, f"{t_life / t_one:.1f}x faster", "", ""],
+        ["CDNOW_master end to end (s), peer lifetimes", t_life, t_one, f"{t_life / t_one:.1f}x faster", "", ""],
         ["holdout MAE, BG/NBD mean", mae_life, mae_one, "", "target <= 0.79", ""],
         ["aggregate error, BG/NBD mean", agg_life, agg_one, "", "", ""],
         ["total 52-week CLV", float(life["clv"].sum()), float(one["clv"].sum()), "", "", ""],
+        *pymc_marketing_rows(d, repeats, t_one),
     ]
     inner = forecasts(d, "1997-06-30", CALIBRATION_END)
     scores = {k: float(np.abs(p - a).mean()) for k, (p, a) in inner.items()}
@@ -165,8 +206,8 @@ def main() -> int:
     m, res = measure_in_subprocess("synthetic", _Synthetic(n))
     rows.append([f"synthetic {res['customers']:.0f} customers / {res['transactions']:.0f} tx (s)", "",
                  res["seconds"], "target <= 60 s", "", f"{m.peak_mb:.0f} MB"])
-    print_table("Value: onefold vs lifetimes 0.11.3 (CDNOW_master); churn peer: logistic RFM",
-                ["work", "lifetimes", "onefold", "ratio / note", "quality", "peak memory"], rows)
+    print_table("Value: onefold vs lifetimes 0.11.3 and PyMC-Marketing MAP (CDNOW_master); churn peer: logistic RFM",
+                ["work", "peer", "onefold", "ratio / note", "quality", "peak memory"], rows)
     return 0
 
 

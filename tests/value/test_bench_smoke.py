@@ -18,7 +18,8 @@ def test_value_bench_quick_runs() -> None:
     proc = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True, timeout=600,
                           env={**os.environ, "COLUMNS": "200"})
     assert proc.returncode == 0, proc.stderr
-    for row in ("CDNOW_master end to end", "holdout MAE", "churn 13 weeks", "synthetic 200000 customers"):
+    for row in ("CDNOW_master end to end", "peer PyMC-Marketing", "holdout MAE", "churn 13 weeks",
+                "synthetic 200000 customers"):
         assert row in proc.stdout
 
 
