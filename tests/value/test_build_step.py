@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,13 +14,14 @@ from onefold.collect.backoffice import import_file
 from onefold.collect.backoffice.build_step import backoffice_step
 from onefold.config import load_settings
 from onefold.demo import generate
-from onefold.errors import InputError
+from onefold.errors import ConvergenceError, InputError
 from onefold.pipeline import build
-from onefold.store.build import run_build
+from onefold.store.build import BuildContext, run_build
 from onefold.store.workspace import WorkspacePaths, init_workspace, open_state
 from onefold.value.allocate import allocate
 from onefold.value.build_step import value_step
 from onefold.value.demo_truth import person_of_profile, read_truth
+from onefold.value.known_age import KnownAgeModifiedBetaGeo
 
 # Parents before children, so no row is quarantined as an orphan.
 ENTITY_ORDER = ["customers", "products", "stores", "orders", "order_items", "returns", "tickets",
@@ -116,6 +118,34 @@ def test_customers_on_the_books_without_an_order_still_get_a_forecast(demo: tupl
     ours = sum(r[1] for r in on_books)
     truth = sum(expected.get(person.get(r[0], ""), 0.0) for r in on_books)
     assert truth > 0 and 0.6 * truth < ours < 1.6 * truth
+
+
+@pytest.mark.slow
+def test_an_on_books_model_that_cannot_be_fitted_leaves_every_buyer_forecast(
+        demo: tuple[Path, WorkspacePaths], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, paths = demo
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse_db, db)
+
+    def no_fit(*_args: object, **_kwargs: object) -> None:
+        raise ConvergenceError("forced for the test")
+
+    monkeypatch.setattr(KnownAgeModifiedBetaGeo, "fit", no_fit)
+    con = duckdb.connect(str(db))
+    state = open_state(paths)
+    try:
+        value_step(BuildContext(paths, load_settings(paths.root), con, state, False, lambda _m, _f: None))
+        missing, buyers = con.execute("SELECT count(*) FILTER (WHERE expected_purchases IS NULL), count(*)"
+                                      " FROM customer_value WHERE orders > 0").fetchone()
+        silent = con.execute("SELECT count(*) FROM customer_value WHERE orders = 0 AND expected_purchases IS NOT NULL"
+                             " AND profile_id NOT IN (SELECT DISTINCT k.profile_id FROM record_profile k JOIN orders o"
+                             " ON o.customer_source = k.source AND o.customer_id = k.record_id"
+                             " WHERE k.record_type = 'customer')").fetchone()
+    finally:
+        state.close()
+        con.close()
+    assert buyers > 0 and missing == 0
+    assert silent == (0,)  # without the on-books model, accounts without an order get no purchases
 
 
 @pytest.mark.slow

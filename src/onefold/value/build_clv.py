@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from onefold.errors import ConfigError, Location
+from onefold.errors import ConfigError, ConvergenceError, Location
 from onefold.store.build import BuildContext
 from onefold.value import build_sql as sql
 from onefold.value.clv import discounted_expected_purchases, periodic_rate
@@ -111,7 +111,11 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
     forecasts: list[_Forecast] = []
     if min(int((on_books & buyer).sum()), int((~on_books & buyer).sum())) >= MIN_COHORT:
         rows = np.flatnonzero(on_books)
-        forecasts.append(_on_books_forecast(clock, data_start, end, opened[rows], rows, orders, profiles))
+        try:
+            forecasts.append(_on_books_forecast(clock, data_start, end, opened[rows], rows, orders, profiles))
+        except ConvergenceError as exc:  # its buyers are still forecast, from their first purchase in the data
+            log.warning("value: on-books model skipped (%s)", exc.message)
+            on_books = np.zeros(n, dtype=bool)
         acquired = ~on_books[at]
         attempts = _attempts_only(ctx, clock, end, profiles, ~on_books)
         forecasts.append(_buyers_forecast(settings.transaction_model, at[acquired], x[acquired], tx[acquired],
