@@ -149,6 +149,37 @@ def test_an_on_books_model_that_cannot_be_fitted_leaves_every_buyer_forecast(
 
 
 @pytest.mark.slow
+def test_an_order_attempt_after_the_cutoff_is_not_a_first_purchase(demo: tuple[Path, WorkspacePaths],
+                                                                   tmp_path: Path) -> None:
+    """A cancelled order dated after the last completed one (the cutoff) is ignored, not fed to the model
+    (it once made the summary drop a profile the forecast still counted, and the build failed)."""
+    _, paths = demo
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(paths.warehouse_db, db)
+    con = duckdb.connect(str(db))
+    state = open_state(paths)
+    try:
+        source, customer, profile = con.execute(
+            "SELECT rp.source, rp.record_id, rp.profile_id FROM record_profile rp JOIN customer_value v USING (profile_id)"
+            " WHERE rp.record_type = 'customer' AND v.orders = 0 AND v.expected_purchases IS NULL"  # acquired, silent
+            " AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_source = rp.source AND o.customer_id = rp.record_id)"
+            " ORDER BY 1, 2 LIMIT 1").fetchone()
+        con.execute("INSERT INTO orders SELECT * REPLACE ('late-attempt' AS order_id, ? AS customer_source,"
+                    " ? AS customer_id, 'cancelled' AS status, ordered_at + INTERVAL 2 DAY AS ordered_at)"
+                    " FROM orders ORDER BY ordered_at DESC LIMIT 1", [source, customer])
+        value_step(BuildContext(paths, load_settings(paths.root), con, state, False, lambda _m, _f: None))
+        forecast, missing = con.execute(
+            "SELECT (SELECT expected_purchases FROM customer_value WHERE profile_id = ?),"
+            " (SELECT count(*) FROM customer_value WHERE orders > 0 AND expected_purchases IS NULL)",
+            [profile]).fetchone()
+    finally:
+        state.close()
+        con.close()
+    assert missing == 0
+    assert forecast is None
+
+
+@pytest.mark.slow
 def test_allocate_ranks_waiting_customers_by_score(demo: tuple[Path, WorkspacePaths]) -> None:
     _, paths = demo
     con = duckdb.connect(str(paths.warehouse_db), read_only=True)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from onefold.errors import InputError
-from onefold.value.known_age import KnownAgeModifiedBetaGeo
+from onefold.value.known_age import MAX_BETA_PARAM, KnownAgeModifiedBetaGeo, _nodes
 from onefold.value.mbgnbd import ModifiedBetaGeo, _loglik
 
 TRUE = {"r": 0.9, "alpha": 17.0, "a": 1.3, "b": 6.5, "pi": 0.12}
@@ -76,3 +76,22 @@ def test_bad_age_is_refused_with_its_field() -> None:
     with pytest.raises(InputError) as err:
         model.expected_purchases(52, [1.0], [2.0], [10.0], [-1.0])
     assert "age" in str(err.value)
+
+
+def test_the_beta_bound_stays_below_where_the_quadrature_breaks() -> None:
+    """scipy's Gauss-Jacobi weights turn NaN from a or b ≈ 1030 (48 nodes): the fit's bound must stay below."""
+    for a, b in ((0.05, MAX_BETA_PARAM), (1.0, MAX_BETA_PARAM), (MAX_BETA_PARAM, 1.0), (MAX_BETA_PARAM, MAX_BETA_PARAM)):
+        p, w = _nodes(a, b)
+        assert np.all(np.isfinite(p)) and np.all(np.isfinite(w)) and w.sum() == pytest.approx(1.0)
+
+
+def test_a_population_that_never_drops_out_is_forecast() -> None:
+    rng = np.random.default_rng(3)
+    n = 4_000
+    age = rng.uniform(0, 104, n)
+    lam = rng.gamma(0.9, 1 / 17.0, n)
+    x = rng.poisson(lam * 156.0).astype(float)
+    tx = np.where(x > 0, 156.0 * rng.beta(np.maximum(x, 1), 1), 0.0)
+    model = KnownAgeModifiedBetaGeo().fit(x, np.round(tx, 1), 156.0, np.round(age))
+    forecast = model.expected_purchases(52.0, x, np.round(tx, 1), 156.0, np.round(age))
+    assert np.all(np.isfinite(forecast)) and forecast.sum() == pytest.approx((lam * 52.0).sum(), rel=0.1)

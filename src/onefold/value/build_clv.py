@@ -11,7 +11,9 @@ measured bias on the demo retailer (bench/value_demo.py, bench/README.md):
   data start with their account's age, buyers in the data and silent accounts alike, since their
   first purchase in the data is not their first. Customers acquired inside the data are fitted from
   their first purchase with the configured model (Fader, Hardie & Lee recommend fitting by cohort);
-  profiles whose every order was cancelled start at their first attempt;
+  profiles whose every order was cancelled start at their first attempt. ``frequency``, ``recency``
+  and ``T`` stay the buyers' summary from their first purchase in the data (RFM as users read it), so
+  silent on-books accounts and cancelled-only profiles have a forecast but no RFM summary;
 * service cost is projected mostly per week of exposure (service.py): it goes on for customers who
   stopped buying, and for profiles with no order at all; only its order-driven part (one population
   regression on exposure and purchases) follows expected purchases;
@@ -179,7 +181,8 @@ def _attempts_only(ctx: BuildContext, clock: SeasonalClock, end: dt.date, profil
     """(profile indices, summary) of the ``eligible`` profiles whose every order was cancelled: a
     one-time buyer at their first attempt. On the demo retailer they were all of the horizon's gross
     from profiles acquired in the data without an order (0.5-0.6 %; bench/README.md)."""
-    attempts = ctx.con.sql(sql.ATTEMPTS_ONLY).to_arrow_table()
+    stop = dt.datetime.combine(end + dt.timedelta(days=1), dt.time())
+    attempts = ctx.con.sql(sql.ATTEMPTS_ONLY, params={"stop": stop}).to_arrow_table()
     rows = np.searchsorted(profiles, attempts.column("profile_id").to_numpy(zero_copy_only=False))
     keep = eligible[rows]
     if not keep.any():

@@ -56,12 +56,13 @@ LEFT JOIN (SELECT r.order_id, SUM(COALESCE(r.refund_amount, 0))::DOUBLE AS refun
 WHERE o.status <> 'cancelled'
 """
 
-# Profiles whose every order was cancelled: their first attempt is where their relationship starts (a
-# purchase model's first purchase), as build_clv.py forecasts them.
+# Profiles whose every order up to the cutoff ($stop, exclusive) was cancelled: their first attempt is
+# where their relationship starts (a purchase model's first purchase), as build_clv.py forecasts them.
 ATTEMPTS_ONLY = """
 SELECT k.profile_id, MIN(o.ordered_at)::DATE AS day, 0.0::DOUBLE AS total FROM orders o
 JOIN _v_key k ON k.customer_source = o.customer_source AND k.customer_id = o.customer_id
-WHERE o.status = 'cancelled' AND k.profile_id NOT IN (SELECT profile_id FROM _v_orders)
+WHERE o.status = 'cancelled' AND o.ordered_at < $stop::TIMESTAMP
+  AND k.profile_id NOT IN (SELECT profile_id FROM _v_orders)
 GROUP BY k.profile_id ORDER BY k.profile_id
 """
 

@@ -35,9 +35,13 @@ from scipy.special import expit, gammaln, logsumexp, roots_jacobi
 from onefold.errors import ConvergenceError, InputError, Location
 from onefold.value._base import ArrayLike, FittedModel, as_array, check_rfm, collapse, fingerprint
 
-#: quadrature nodes over p: exact for the MBG/NBD's polynomial terms up to x ≈ 2·N_NODES, and within
-#: 1e-7 of 64 nodes at x = 80 with an account age (32 nodes: 0.2 %)
+#: quadrature nodes over p: exact for the MBG/NBD's polynomial terms up to x ≈ 2·N_NODES; with an
+#: account age, within 1e-7 of 64 nodes at x = 80, age ≤ 104 weeks (32 nodes: 0.2 %), and 2.5e-3 of 300
+#: nodes in the worst case a review found (x = 148 of 156 weeks, age 520, a = 3, b = 0.3)
 N_NODES = 48
+#: above this, scipy's Gauss-Jacobi weights turn NaN (from a or b ≈ 1030 at 48 nodes); a Beta(a, b)
+#: that tight is a single dropout probability, so the bound costs nothing
+MAX_BETA_PARAM = 1000.0
 
 
 def _nodes(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
@@ -94,10 +98,15 @@ class KnownAgeModifiedBetaGeo(FittedModel):
                 value = -float(_loglik(_params_from(theta), ux, utx, ut, ua) @ w) / float(w.sum())
             return value if np.isfinite(value) else 1e300
 
-        res = minimize(objective, np.array([0.0, np.log(max(float(t.mean()), 1.0)), 0.0, 0.0, -1.0]),
-                       method="L-BFGS-B", options={"maxiter": 2000})
+        big = np.log(1e6)
+        bounds = [(-big, big), (-big, big), (np.log(1e-3), np.log(MAX_BETA_PARAM)), (np.log(1e-3), np.log(MAX_BETA_PARAM)),
+                  (-30.0, 30.0)]
+        start = np.array([0.0, np.log(max(float(t.mean()), 1.0)), 0.0, 0.0, -1.0])
+        res = minimize(objective, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 2000})
         params = _params_from(res.x)
-        if not (np.isfinite(res.fun) and res.fun < 1e299) or np.any(params[:4] < 1e-6) or np.any(params[:4] > 1e6):
+        settled = bool(res.success) or float(np.max(np.abs(res.jac))) < 1e-4
+        if not (np.isfinite(res.fun) and res.fun < 1e299 and settled) or np.any(params[:2] <= 1.0001e-6) \
+                or np.any(params[:2] >= 0.9999e6):
             raise ConvergenceError(f"{self.name} fit did not converge ({res.message}; {np.round(params, 4).tolist()})",
                                    remedy="check the on-books summary (frequency, recency, T, age in weeks)")
         self.converged_ = True
