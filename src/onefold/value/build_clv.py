@@ -118,13 +118,11 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
         except ConvergenceError as exc:  # its buyers are still forecast, from their first purchase in the data
             log.warning("value: on-books model skipped (%s)", exc.message)
             on_books = np.zeros(n, dtype=bool)
-        acquired = ~on_books[at]
-        attempts = _attempts_only(ctx, clock, end, profiles, ~on_books)
-        forecasts.append(_buyers_forecast(settings.transaction_model, at[acquired], x[acquired], tx[acquired],
-                                          T[acquired], attempts))
-    else:
-        forecasts.append(_buyers_forecast(settings.transaction_model, at, x, tx, T,
-                                          _attempts_only(ctx, clock, end, profiles, np.ones(n, dtype=bool))))
+    else:  # too few on either side for two fits: one model for every buyer
+        on_books = np.zeros(n, dtype=bool)
+    acquired = ~on_books[at]
+    forecasts.append(_buyers_forecast(settings.transaction_model, at[acquired], x[acquired], tx[acquired],
+                                      T[acquired], _attempts_only(ctx, clock, end, profiles, ~on_books)))
     p_alive, purchases, gross, undiscounted, beyond = (np.full(n, np.nan) for _ in range(5))
     modelled = np.zeros(n, dtype=bool)
     for f in forecasts:
@@ -134,7 +132,8 @@ def clv_columns(ctx: BuildContext, cols: dict[str, np.ndarray], money: pa.Table,
         purchases[r] = f.expected(horizon)
         gross[r] = f.discounted(steps, (1 + rate) ** -steps) * spend[r]
         undiscounted[r] = purchases[r] * spend[r]
-        beyond[r] = _last_weeks_purchases(f.expected, clock, end, settings.horizon_weeks, len(beyond_share)) @ beyond_share
+        beyond[r] = _last_weeks_purchases(f.expected, len(r), clock, end, settings.horizon_weeks,
+                                          len(beyond_share)) @ beyond_share
 
     periods = np.zeros(n)
     periods[at] = x + 1
@@ -224,13 +223,13 @@ def _on_books_forecast(clock: SeasonalClock, data_start: np.datetime64, end: dt.
                      lambda times, discount: tm.discounted_purchases(times, discount, *args))
 
 
-def _last_weeks_purchases(expected: Callable[[float], np.ndarray], clock: SeasonalClock, end: dt.date,
+def _last_weeks_purchases(expected: Callable[[float], np.ndarray], n: int, clock: SeasonalClock, end: dt.date,
                           horizon_weeks: int, weeks: int) -> np.ndarray:
-    """Expected purchases per customer (rows) in each of the horizon's last ``weeks`` calendar weeks
-    (column j: the week ending j weeks before the horizon ends), on the model's seasonal clock."""
+    """Expected purchases of the ``n`` customers (rows) in each of the horizon's last ``weeks`` calendar
+    weeks (column j: the week ending j weeks before the horizon ends), on the model's seasonal clock."""
     at = [clock.weeks_after(np.datetime64(end), horizon_weeks - j) for j in range(weeks + 1)]
-    cumulative = np.column_stack([expected(t) if t > 0 else np.zeros(len(expected(1.0))) for t in at])
-    return cumulative[:, :-1] - cumulative[:, 1:] if weeks else np.zeros((len(cumulative), 0))
+    cumulative = np.column_stack([expected(t) if t > 0 else np.zeros(n) for t in at])
+    return cumulative[:, :-1] - cumulative[:, 1:] if weeks else np.zeros((n, 0))
 
 
 def _margin_ratio(money: pa.Table, pending: np.ndarray) -> np.ndarray:
