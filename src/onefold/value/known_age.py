@@ -163,10 +163,7 @@ class KnownAgeModifiedBetaGeo(FittedModel):
     def _check(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike,
                age: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         x, tx, t = check_rfm(frequency, recency, T)
-        ages = as_array(age, "age")
-        if np.any(~np.isfinite(ages)) or np.any(ages < 0):
-            raise InputError("age must be finite and >= 0", location=Location(field="age"))
-        x, tx, t, ages = np.broadcast_arrays(x, tx, t, ages)
+        x, tx, t, ages = np.broadcast_arrays(x, tx, t, as_array(age, "age"))  # as_array refuses NaN and < 0
         return x, tx, t, ages
 
 
