@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from onefold.value._base import collapse
 from onefold.value.seasonality import SeasonalClock
 
 #: account ages are rounded to this many weeks: age enters only through the unseen purchases before the
@@ -39,11 +40,11 @@ def on_books_summary(clock: SeasonalClock, data_start: np.datetime64, end: dt.da
     ``data_start``); ``order_rows``/``order_days``: each order's profile (index into ``opened``) and day."""
     n = len(opened)
     T = float(_weeks(clock, np.array([np.datetime64(end, "D") + 1]), data_start)[0])
-    week = np.floor(_weeks(clock, order_days, data_start)).astype(np.int64) if len(order_days) else np.zeros(0, np.int64)
-    distinct = np.unique(np.column_stack([order_rows.astype(np.int64), week]), axis=0) if len(week) else np.zeros((0, 2), np.int64)
-    frequency = np.bincount(distinct[:, 0], minlength=n).astype(np.float64)
+    week = np.floor(_weeks(clock, order_days, data_start)).astype(np.int64)
+    (row, row_week), _, _ = collapse(np.asarray(order_rows, dtype=np.int64), week)  # one per profile and week
+    frequency = np.bincount(row, minlength=n).astype(np.float64)
     last = np.full(n, -1, dtype=np.int64)
-    np.maximum.at(last, distinct[:, 0], distinct[:, 1])
+    np.maximum.at(last, row, row_week)
     recency = np.where(frequency > 0, np.minimum(np.maximum(last, 0) + 0.5, T), 0.0)
     age = np.maximum(AGE_STEP_WEEKS * np.round(-_weeks(clock, opened, data_start) / AGE_STEP_WEEKS), 0.0)
     return OnBooksSummary(frequency, recency, np.full(n, T), age)
